@@ -1,0 +1,220 @@
+using System.Buffers.Text;
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using IotAspire.Api.Data;
+using IotAspire.Api.Infrastructure;
+using IotAspire.Api.Model;
+using IotAspire.Core.Mqtt;
+using IotAspire.Core.Protocol;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace IotAspire.Api.Apis;
+
+/// <summary>The device registry: registration with MQTT credentials, credential rotation, listing.</summary>
+public static class DevicesApi
+{
+    public static RouteGroupBuilder MapDevicesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("devices").WithTags("Devices");
+
+        api.MapPost("/", CreateDevice)
+            .WithName("CreateDevice")
+            .WithSummary("Register a device")
+            .WithDescription("Creates the device and its MQTT account. The password is returned only in this response.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapPost("/{id}/credentials", RotateCredentials)
+            .WithName("RotateDeviceCredentials")
+            .WithSummary("Replace a device's MQTT password")
+            .WithDescription("The old password stops working. The new one is returned only in this response.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapGet("/", ListDevices)
+            .WithName("ListDevices")
+            .WithSummary("List devices, ordered by id")
+            .WithDescription("Keyset paging: pass the response's 'next' as 'after'. 'search' matches id or name, case-insensitively.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        api.MapGet("/{id}", GetDevice)
+            .WithName("GetDevice")
+            .WithSummary("Get a device")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return api;
+    }
+
+    public static async Task<Results<Created<DeviceRegistered>, ProblemHttpResult>>
+        CreateDevice([FromBody] CreateDeviceRequest request, [AsParameters] DeviceServices services, CancellationToken cancellationToken)
+    {
+        if (!DeviceId.IsValid(request.Id))
+        {
+            return ApiProblems.InvalidDeviceId(request.Id);
+        }
+
+        var id = request.Id!;
+        var name = string.IsNullOrWhiteSpace(request.Name) ? id : request.Name.Trim();
+        if (name.Length > DeviceRules.MaxNameLength)
+        {
+            return ApiProblems.BadRequest("Invalid device name", $"A device name has at most {DeviceRules.MaxNameLength} characters.");
+        }
+
+        using var activity = ApiDiagnostics.ActivitySource.StartActivity("register device");
+        activity?.SetTag("iot.device.id", id);
+
+        // Insert, create the broker account, then commit: a failure on either side leaves no half device.
+        await using var registration = await services.Store.TryBeginRegistrationAsync(id, name, cancellationToken);
+        if (registration is null)
+        {
+            return ApiProblems.Conflict("Device exists",
+                $"A device with the id '{id}' is already registered. POST /api/devices/{id}/credentials issues new credentials.");
+        }
+
+        var password = NewPassword();
+        if (await TryUpsertBrokerAccountAsync(services, id, password, cancellationToken) is { } failure)
+        {
+            return failure;
+        }
+
+        try
+        {
+            await registration.CommitAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // The broker account exists but the device does not: take the account away again, then fail.
+            services.Logger.LogError(ex, "Committing device {DeviceId} failed after its broker account was created", id);
+            await DisableOrphanAccountAsync(services, id);
+            throw;
+        }
+
+        ApiDiagnostics.DevicesRegistered.Add(1);
+        services.Logger.LogInformation("Registered device {DeviceId}", id);
+        var device = registration.Device;
+        return TypedResults.Created($"/api/devices/{Uri.EscapeDataString(id)}",
+            new DeviceRegistered(device.DeviceId, device.Name, services.Credentials(id, password)));
+    }
+
+    public static async Task<Results<Ok<DeviceCredentials>, ProblemHttpResult>>
+        RotateCredentials(string id, [AsParameters] DeviceServices services, CancellationToken cancellationToken)
+    {
+        if (!DeviceId.IsValid(id))
+        {
+            return ApiProblems.InvalidDeviceId(id);
+        }
+
+        using var activity = ApiDiagnostics.ActivitySource.StartActivity("rotate device credentials");
+        activity?.SetTag("iot.device.id", id);
+
+        var device = await services.Store.FindAsync(id, cancellationToken);
+        if (device is null)
+        {
+            return ApiProblems.DeviceNotFound(id);
+        }
+
+        if (device.RevokedAt is not null)
+        {
+            return ApiProblems.Conflict("Device revoked", $"The device '{id}' was revoked; it gets no new credentials.");
+        }
+
+        var password = NewPassword();
+        if (await TryUpsertBrokerAccountAsync(services, id, password, cancellationToken) is { } failure)
+        {
+            return failure;
+        }
+
+        ApiDiagnostics.CredentialsRotated.Add(1);
+        services.Logger.LogInformation("Issued new credentials for device {DeviceId}", id);
+        return TypedResults.Ok(new DeviceCredentials(id, services.Credentials(id, password)));
+    }
+
+    public static async Task<Results<Ok<DevicePage>, ProblemHttpResult>> ListDevices(
+        DeviceStore store,
+        string? after,
+        [Range(1, DeviceRules.MaxPageSize)] int? limit,
+        [StringLength(DeviceRules.MaxNameLength)] string? search,
+        CancellationToken cancellationToken)
+    {
+        after = string.IsNullOrEmpty(after) ? null : after;
+        if (after is not null && !DeviceId.IsValid(after))
+        {
+            return ApiProblems.BadRequest("Invalid cursor", $"'after' must be a device id ({DeviceId.Rule}), normally the previous page's 'next'.");
+        }
+
+        if (limit is < 1 or > DeviceRules.MaxPageSize)
+        {
+            return ApiProblems.BadRequest("Invalid limit", $"'limit' must be between 1 and {DeviceRules.MaxPageSize}.");
+        }
+
+        var take = limit ?? DeviceRules.DefaultPageSize;
+        // One extra row tells whether another page follows.
+        var rows = await store.ListAsync(after, string.IsNullOrEmpty(search) ? null : search, take + 1, cancellationToken);
+        var items = rows.Take(take).Select(ToDto).ToList();
+        var next = rows.Count > take ? items[^1].Id : null;
+        return TypedResults.Ok(new DevicePage(items, next));
+    }
+
+    public static async Task<Results<Ok<DeviceDto>, ProblemHttpResult>> GetDevice(
+        string id, DeviceStore store, CancellationToken cancellationToken)
+    {
+        if (!DeviceId.IsValid(id))
+        {
+            return ApiProblems.InvalidDeviceId(id);
+        }
+
+        var device = await store.FindAsync(id, cancellationToken);
+        return device is null ? ApiProblems.DeviceNotFound(id) : TypedResults.Ok(ToDto(device));
+    }
+
+    /// <summary>32 random bytes, base64url: 256 bits, safe in JSON, shells and MQTT clients.</summary>
+    internal static string NewPassword() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    internal static DeviceDto ToDto(DeviceRow row) => new(row.DeviceId, row.Name, row.CreatedAt, row.LastSeen);
+
+    /// <summary>Null on success; a 503 answer when the broker refused or could not be reached.</summary>
+    private static async Task<ProblemHttpResult?> TryUpsertBrokerAccountAsync(
+        DeviceServices services, string id, string password, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await services.Broker.UpsertDeviceAsync(id, password, cancellationToken);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            ApiDiagnostics.BrokerFailures.Add(1);
+            services.Logger.LogError(ex, "Creating the broker account of device {DeviceId} failed", id);
+            return ApiProblems.BrokerUnavailable("The device's MQTT account could not be created; nothing was registered. Try again later.");
+        }
+    }
+
+    private static async Task DisableOrphanAccountAsync(DeviceServices services, string id)
+    {
+        try
+        {
+            await services.Broker.DisableClientAsync(id, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            ApiDiagnostics.BrokerFailures.Add(1);
+            services.Logger.LogError(ex, "Disabling the orphan broker account of device {DeviceId} failed", id);
+        }
+    }
+}
+
+/// <summary>What the device handlers need from DI, bound with [AsParameters].</summary>
+public sealed class DeviceServices(DeviceStore store, IBrokerAccounts broker, MqttPublicEndpoint endpoint, ILogger<DeviceServices> logger)
+{
+    public DeviceStore Store { get; } = store;
+    public IBrokerAccounts Broker { get; } = broker;
+    public MqttPublicEndpoint Endpoint { get; } = endpoint;
+    public ILogger<DeviceServices> Logger { get; } = logger;
+
+    public MqttCredentials Credentials(string deviceId, string password) => new(Endpoint.Host, Endpoint.Port, deviceId, password);
+}

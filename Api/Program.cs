@@ -1,0 +1,21 @@
+using IotAspire.Api.Apis;
+using IotAspire.Api.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
+app.MapDefaultEndpoints();
+app.MapApiDocuments();
+
+var api = app.MapGroup("/api");
+api.MapDevicesApi();
+api.MapTelemetryApi();
+
+app.Run();

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+
+namespace IotAspire.AppHost.Infrastructure;
+
+/// <summary>Where the executables keep their data: Infra:DataRoot when set (kept between runs), else a fresh folder per run.</summary>
+internal static class DataRoot
+{
+    private const string RunPrefix = "run-";
+
+    public static string Resolve(IConfiguration configuration)
+    {
+        var kept = configuration["Infra:DataRoot"];
+        if (!string.IsNullOrWhiteSpace(kept))
+        {
+            var full = Path.GetFullPath(kept);
+            Directory.CreateDirectory(full);
+            return full;
+        }
+
+        var parent = Path.Combine(Path.GetTempPath(), "iotaspire");
+        Directory.CreateDirectory(parent);
+        RemoveRunsOfExitedAppHosts(parent);
+        var path = Path.Combine(parent, $"{RunPrefix}{Environment.ProcessId}-{DateTime.UtcNow:yyyyMMddHHmmss}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    /// <summary>Fresh folders would pile up: remove those whose AppHost process is gone.</summary>
+    private static void RemoveRunsOfExitedAppHosts(string parent)
+    {
+        foreach (var directory in Directory.EnumerateDirectories(parent, RunPrefix + "*"))
+        {
+            var parts = Path.GetFileName(directory)[RunPrefix.Length..].Split('-');
+            if (int.TryParse(parts[0], out var pid) && !IsRunning(pid))
+            {
+                try
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // A server of that run is still shutting down; the next start removes it.
+                }
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

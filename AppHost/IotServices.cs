@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Configuration;
+using IotAspire.AppHost.Infrastructure;
+using IotAspire.Core;
+
+namespace IotAspire.AppHost;
+
+public static class IotServices
+{
+    public static void AddIotServices(this IDistributedApplicationBuilder builder, InfraResources infra, BrokerSecrets broker)
+    {
+        // Schema and broker service accounts, once, before any service starts.
+        var migrations = builder.AddService<Projects.Migrations>(ResourceNames.Migrations)
+            .WithDatabase(infra)
+            .WithBroker(infra)
+            .WithBrokerAdmin(broker)
+            .WithEnvironment("WorkerAccount__Username", BrokerSecrets.WorkerUser)
+            .WithEnvironment("WorkerAccount__Password", broker.WorkerPassword);
+
+        var api = builder.AddService<Projects.Api>(ResourceNames.Api)
+            .WithDatabase(infra)
+            .WithRedis(infra)
+            .WithBroker(infra)
+            .WithBrokerAdmin(broker)
+            .WaitForCompletion(migrations)
+            .WithHttpHealthCheck("/health")
+            .WithUrlForEndpoint("http", url => url.DisplayText = "API")
+            .WithUrl("/scalar", "API reference (Scalar)");
+
+        builder.AddService<Projects.DeviceWorker>(ResourceNames.DeviceWorker)
+            .WithDatabase(infra)
+            .WithRedis(infra)
+            .WithBroker(infra)
+            .WithEnvironment("Mqtt__Username", BrokerSecrets.WorkerUser)
+            .WithEnvironment("Mqtt__Password", broker.WorkerPassword)
+            .WaitForCompletion(migrations)
+            .WithHttpHealthCheck("/health");
+
+        builder.AddService<Projects.Archiver>(ResourceNames.Archiver)
+            .WithDatabase(infra)
+            .WaitForCompletion(migrations)
+            .WithHttpHealthCheck("/health");
+
+        builder.AddService<Projects.Dashboard>(ResourceNames.Dashboard)
+            .WithReference(api)
+            .WaitFor(api)
+            .WithHttpHealthCheck("/health");
+
+        AddSimulator(builder, infra, api);
+    }
+
+    /// <summary>The demo's device fleet; Simulator:Devices = 0 leaves it out. Never deployed.</summary>
+    private static void AddSimulator(IDistributedApplicationBuilder builder, InfraResources infra, IResourceBuilder<ProjectResource> api)
+    {
+        var devices = builder.Configuration.GetValue("Simulator:Devices", 10);
+        if (devices <= 0 || builder.ExecutionContext.IsPublishMode)
+        {
+            return;
+        }
+
+        builder.AddService<Projects.Simulator>(ResourceNames.Simulator)
+            .WithReference(api)
+            .WaitFor(api)
+            .WithReference(infra.Mqtt)
+            .WithEnvironment("Simulator__Devices", devices.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Simulator__IntervalSeconds", builder.Configuration["Simulator:IntervalSeconds"] ?? "5");
+    }
+
+    /// <summary>
+    /// A service reads only ConnectionStrings__* and service discovery: Aspire's extra per-resource variables
+    /// (IOTDB_URI, REDIS_HOST, ...) differ between the modes, so they are not injected at all.
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> AddService<TProject>(this IDistributedApplicationBuilder builder, string name)
+        where TProject : IProjectMetadata, new() =>
+        builder.AddProject<TProject>(name)
+            .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery);
+}

@@ -1,0 +1,17 @@
+namespace IotAspire.Core;
+
+/// <summary>
+/// One name everywhere: the Aspire resource name is the connection name a service asks for.
+/// </summary>
+public static class ResourceNames
+{
+    public const string Database = "iotdb";
+    public const string Redis = "redis";
+    public const string Mqtt = "mqtt";
+    public const string Migrations = "migrations";
+    public const string Api = "api";
+    public const string DeviceWorker = "deviceworker";
+    public const string Archiver = "archiver";
+    public const string Dashboard = "dashboard";
+    public const string Simulator = "simulator";
+}

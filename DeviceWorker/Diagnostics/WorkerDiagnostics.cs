@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace IotAspire.DeviceWorker.Diagnostics;
+
+/// <summary>The worker's ActivitySource and Meter ("IotAspire.DeviceWorker"), exported by ServiceDefaults.</summary>
+public sealed class WorkerDiagnostics
+{
+    public const string Name = "IotAspire.DeviceWorker";
+    private const string Prefix = "iotaspire.deviceworker.";
+
+    public static readonly ActivitySource ActivitySource = new(Name);
+
+    public WorkerDiagnostics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(Name);
+        MessagesReceived = meter.CreateCounter<long>(Prefix + "messages.received", "{message}", "MQTT messages received.");
+        MessagesAcknowledged = meter.CreateCounter<long>(Prefix + "messages.acknowledged", "{message}", "MQTT messages acknowledged after they were durably handled.");
+        MessagesUnacknowledged = meter.CreateCounter<long>(Prefix + "messages.unacknowledged", "{message}", "Messages left unacknowledged (even the dead-letter write failed); the broker redelivers them on reconnect.");
+        PointsWritten = meter.CreateCounter<long>(Prefix + "points.written", "{point}", "Telemetry points inserted (redelivered duplicates not counted).");
+        DeadLetters = meter.CreateCounter<long>(Prefix + "dead_letters", "{message}", "Messages written to the dead-letter table, by reason kind.");
+        DeadLetterFailures = meter.CreateCounter<long>(Prefix + "dead_letters.failed", "{message}", "Dead-letter writes that failed.");
+        HandlerFailures = meter.CreateCounter<long>(Prefix + "handler.failures", "{message}", "Message handlers that threw.");
+        BatchRetries = meter.CreateCounter<long>(Prefix + "batch.retries", "{batch}", "Telemetry batch writes retried after a database error.");
+        BatchDuration = meter.CreateHistogram<double>(Prefix + "batch.duration", "s", "Time to write and commit one telemetry batch.");
+        BatchPoints = meter.CreateHistogram<long>(Prefix + "batch.points", "{point}", "Points per telemetry batch.");
+    }
+
+    public Counter<long> MessagesReceived { get; }
+    public Counter<long> MessagesAcknowledged { get; }
+    public Counter<long> MessagesUnacknowledged { get; }
+    public Counter<long> PointsWritten { get; }
+    public Counter<long> DeadLetters { get; }
+    public Counter<long> DeadLetterFailures { get; }
+    public Counter<long> HandlerFailures { get; }
+    public Counter<long> BatchRetries { get; }
+    public Histogram<double> BatchDuration { get; }
+    public Histogram<long> BatchPoints { get; }
+}

@@ -1,0 +1,13 @@
+namespace IotAspire.DeviceWorker.Messaging;
+
+public enum DispatchOutcome
+{
+    /// <summary>Every matching handler completed: acknowledge.</summary>
+    Handled,
+
+    /// <summary>Stored in the dead-letter table: acknowledge.</summary>
+    DeadLettered,
+
+    /// <summary>Neither handled nor dead-lettered (the database is down): do not acknowledge, so the broker redelivers.</summary>
+    NotAcknowledged,
+}

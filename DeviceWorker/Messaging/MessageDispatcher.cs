@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using IotAspire.Core.Protocol;
+using IotAspire.DeviceWorker.DeadLetters;
+using IotAspire.DeviceWorker.Diagnostics;
+
+namespace IotAspire.DeviceWorker.Messaging;
+
+/// <summary>
+/// Routes a message to the handlers whose topic filter matches, each in its own DI scope, and turns every
+/// failure into a dead letter. The outcome tells the consumer whether it may acknowledge.
+/// </summary>
+public sealed partial class MessageDispatcher
+{
+    private readonly IServiceScopeFactory _scopes;
+    private readonly IDeadLetterSink _deadLetters;
+    private readonly WorkerDiagnostics _diagnostics;
+    private readonly ILogger<MessageDispatcher> _logger;
+
+    public MessageDispatcher(
+        IEnumerable<MessageHandlerRegistration> registrations,
+        IServiceScopeFactory scopes,
+        IDeadLetterSink deadLetters,
+        WorkerDiagnostics diagnostics,
+        ILogger<MessageDispatcher> logger)
+    {
+        // Identifiers follow registration order, which is stable for one build of the worker.
+        Subscriptions = registrations.Select((r, i) => new MessageSubscription((uint)i + 1, r)).ToArray();
+        _scopes = scopes;
+        _deadLetters = deadLetters;
+        _diagnostics = diagnostics;
+        _logger = logger;
+    }
+
+    public IReadOnlyList<MessageSubscription> Subscriptions { get; }
+
+    public async Task<DispatchOutcome> DispatchAsync(DeviceMessage message, CancellationToken cancellationToken)
+    {
+        var matches = Match(message);
+        if (matches.Count == 0)
+        {
+            return await DeadLetterAsync(DeadLetter.For(message, DeadLetterKinds.NoHandler, "no handler for topic"), cancellationToken);
+        }
+
+        using var activity = WorkerDiagnostics.ActivitySource.StartActivity(
+            $"process {matches[0].TopicFilter}", ActivityKind.Consumer, message.ParentContext);
+        activity?.SetTag("messaging.system", "mqtt");
+        activity?.SetTag("messaging.destination.name", message.Topic);
+        activity?.SetTag("messaging.message.body.size", message.Payload.Length);
+
+        foreach (var subscription in matches)
+        {
+            var handlerType = subscription.Registration.HandlerType;
+            try
+            {
+                await using var scope = _scopes.CreateAsyncScope();
+                var handler = (IDeviceMessageHandler)scope.ServiceProvider.GetRequiredService(handlerType);
+                await handler.HandleAsync(message, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw; // Shutting down: leave the message unacknowledged; the broker redelivers it.
+            }
+            catch (Exception ex)
+            {
+                activity?.AddException(ex);
+                _diagnostics.HandlerFailures.Add(1, new KeyValuePair<string, object?>("handler", handlerType.Name));
+                LogHandlerFailed(ex, handlerType.Name, message.Topic);
+                var reason = $"handler failed: {handlerType.Name}: {ex.Message}";
+                return await DeadLetterAsync(DeadLetter.For(message, DeadLetterKinds.HandlerFailed, reason), cancellationToken);
+            }
+        }
+
+        return DispatchOutcome.Handled;
+    }
+
+    /// <summary>
+    /// Handlers whose filter matches the topic. When the broker says which subscriptions it delivered this copy
+    /// for (MQTT 5), only those: with overlapping filters it sends one copy per subscription.
+    /// </summary>
+    internal IReadOnlyList<MessageSubscription> Match(DeviceMessage message)
+    {
+        var byTopic = Subscriptions.Where(s => TopicFilter.Matches(s.TopicFilter, message.Topic)).ToArray();
+        if (message.SubscriptionIdentifiers.Count == 0 || byTopic.Length <= 1)
+        {
+            return byTopic;
+        }
+
+        var byIdentifier = byTopic.Where(s => message.SubscriptionIdentifiers.Contains(s.Identifier)).ToArray();
+        return byIdentifier.Length > 0 ? byIdentifier : byTopic;
+    }
+
+    private async Task<DispatchOutcome> DeadLetterAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _deadLetters.WriteAsync(deadLetter, cancellationToken);
+            return DispatchOutcome.DeadLettered;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            _diagnostics.DeadLetterFailures.Add(1, new KeyValuePair<string, object?>("reason.kind", deadLetter.Kind));
+            LogDeadLetterFailed(ex, deadLetter.Topic, deadLetter.Reason);
+            return DispatchOutcome.NotAcknowledged;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Handler {Handler} failed for a message on {Topic}")]
+    private partial void LogHandlerFailed(Exception exception, string handler, string topic);
+
+    [LoggerMessage(LogLevel.Error, "Could not dead-letter a message on {Topic} ({Reason}); leaving it unacknowledged for redelivery")]
+    private partial void LogDeadLetterFailed(Exception exception, string topic, string reason);
+}

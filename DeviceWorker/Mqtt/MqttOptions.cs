@@ -1,0 +1,48 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IotAspire.DeviceWorker.Mqtt;
+
+/// <summary>The worker's broker account and session, section <c>Mqtt</c>. The address is ConnectionStrings:mqtt.</summary>
+public sealed class MqttOptions
+{
+    public const string Section = "Mqtt";
+
+    [Required]
+    public string Username { get; set; } = "";
+
+    [Required]
+    public string Password { get; set; } = "";
+
+    /// <summary>Must stay the same across restarts: the broker keeps unacknowledged messages for this client id.</summary>
+    [RegularExpression("^[A-Za-z0-9_.-]{1,64}$")]
+    public string ClientId { get; set; } = "deviceworker-" + Environment.MachineName;
+
+    /// <summary>The shared-subscription group: replicas in the same group share the messages.</summary>
+    [RegularExpression("^[A-Za-z0-9_.-]{1,64}$")]
+    public string SharedGroup { get; set; } = "deviceworker";
+
+    /// <summary>How many unacknowledged messages the broker may send us at once.</summary>
+    [Range(1, 65535)]
+    public int ReceiveMaximum { get; set; } = 1000;
+
+    /// <summary>How long the broker keeps our session (and queues our messages) while we are away.</summary>
+    [Range(0, int.MaxValue)]
+    public int SessionExpirySeconds { get; set; } = 86400;
+
+    [Range(1, 3600)]
+    public int KeepAliveSeconds { get; set; } = 15;
+
+    [Range(1, 300)]
+    public int MaxReconnectDelaySeconds { get; set; } = 10;
+
+    /// <summary>
+    /// After a message had to be left unacknowledged (even its dead-letter write failed), reconnect this long
+    /// afterwards: the broker redelivers unacknowledged messages only on a new connection.
+    /// </summary>
+    [Range(1, 86_400)]
+    public int RedeliveryReconnectSeconds { get; set; } = 30;
+
+    /// <summary>On shutdown, how long in-flight messages may take to finish before they are left to redelivery.</summary>
+    [Range(0, 300)]
+    public int ShutdownGraceSeconds { get; set; } = 5;
+}

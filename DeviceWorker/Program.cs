@@ -1,0 +1,10 @@
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddBasicServiceDefaults();
+builder.AddDeviceWorker();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+
+app.Run();

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using IotAspire.DeviceWorker.Data;
+using IotAspire.DeviceWorker.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace IotAspire.DeviceWorker.Telemetry;
+
+/// <summary>
+/// The single writer: handlers queue their points here and wait; this loop gathers messages into batches
+/// (up to <see cref="TelemetryOptions.MaxBatchPoints"/> points or the linger time) and writes each batch in one
+/// transaction. Database errors are retried with back-off without losing a message; an error that is not
+/// transient is narrowed down to the message that causes it, which alone fails (and is dead-lettered).
+/// </summary>
+public sealed partial class TelemetryBatchWriter : BackgroundService
+{
+    private static readonly TimeSpan MinRetryDelay = TimeSpan.FromMilliseconds(200);
+    private readonly Channel<PendingWrite> _queue;
+    private readonly TelemetryStore _store;
+    private readonly TelemetryOptions _options;
+    private readonly WorkerDiagnostics _diagnostics;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<TelemetryBatchWriter> _logger;
+
+    public TelemetryBatchWriter(
+        TelemetryStore store,
+        IOptions<TelemetryOptions> options,
+        WorkerDiagnostics diagnostics,
+        TimeProvider timeProvider,
+        ILogger<TelemetryBatchWriter> logger)
+    {
+        _store = store;
+        _options = options.Value;
+        _diagnostics = diagnostics;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _queue = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>Queues one message's points and completes once they are committed.</summary>
+    public async Task<WriteOutcome> WriteAsync(PendingWrite pending, CancellationToken cancellationToken)
+    {
+        await _queue.Writer.WriteAsync(pending, cancellationToken);
+        return await pending.Completion.WaitAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                var batch = await CollectBatchAsync(stoppingToken);
+                await WriteWithRetryAsync(batch, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: queued messages stay unacknowledged and are redelivered.
+        }
+    }
+
+    private async Task<List<PendingWrite>> CollectBatchAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<PendingWrite>();
+        var points = 0;
+        var started = _timeProvider.GetTimestamp();
+        var linger = TimeSpan.FromMilliseconds(_options.BatchLingerMilliseconds);
+        var idle = TimeSpan.FromMilliseconds(_options.BatchIdleMilliseconds);
+        while (true)
+        {
+            while (points < _options.MaxBatchPoints && _queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+                points += pending.Points.Count;
+            }
+
+            var remaining = linger - _timeProvider.GetElapsedTime(started);
+            if (points >= _options.MaxBatchPoints || remaining <= TimeSpan.Zero || idle <= TimeSpan.Zero)
+            {
+                return batch;
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(remaining < idle ? remaining : idle);
+            try
+            {
+                if (!await _queue.Reader.WaitToReadAsync(wait.Token))
+                {
+                    return batch;
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return batch; // Nothing more arrived in time.
+            }
+        }
+    }
+
+    private async Task WriteWithRetryAsync(List<PendingWrite> batch, CancellationToken cancellationToken)
+    {
+        var delay = MinRetryDelay;
+        var maxDelay = TimeSpan.FromSeconds(_options.MaxRetryDelaySeconds);
+        var points = batch.Sum(p => p.Points.Count);
+        while (true)
+        {
+            using var activity = StartBatchActivity(batch, points);
+            var started = _timeProvider.GetTimestamp();
+            try
+            {
+                var inserted = await _store.WriteAsync(batch, cancellationToken);
+                _diagnostics.BatchDuration.Record(_timeProvider.GetElapsedTime(started).TotalSeconds);
+                _diagnostics.BatchPoints.Record(points);
+                _diagnostics.PointsWritten.Add(inserted);
+                activity?.SetTag("iotaspire.batch.rows_inserted", inserted);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex) when (DatabaseErrors.IsTransient(ex))
+            {
+                activity?.AddException(ex);
+                activity?.SetStatus(ActivityStatusCode.Error);
+                _diagnostics.BatchRetries.Add(1);
+                LogRetrying(ex, batch.Count, delay.TotalSeconds);
+                await Task.Delay(delay, _timeProvider, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, maxDelay.Ticks));
+            }
+            catch (Exception ex)
+            {
+                activity?.AddException(ex);
+                activity?.SetStatus(ActivityStatusCode.Error);
+                if (batch.Count == 1)
+                {
+                    LogMessageFailed(ex, batch[0].DeviceId);
+                    batch[0].Fail(ex);
+                    return;
+                }
+
+                // One message may carry what the database refuses: write them one by one to find it.
+                LogSplitting(ex, batch.Count);
+                foreach (var pending in batch)
+                {
+                    await WriteWithRetryAsync([pending], cancellationToken);
+                }
+
+                return;
+            }
+        }
+    }
+
+    private static Activity? StartBatchActivity(List<PendingWrite> batch, int points)
+    {
+        var links = batch
+            .Where(p => p.TraceContext != default)
+            .Select(p => new ActivityLink(p.TraceContext))
+            .Take(128)
+            .ToArray();
+        var activity = WorkerDiagnostics.ActivitySource.StartActivity(
+            ActivityKind.Internal, parentContext: default, links: links, name: "telemetry batch write");
+        activity?.SetTag("iotaspire.batch.messages", batch.Count);
+        activity?.SetTag("iotaspire.batch.points", points);
+        return activity;
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Writing a telemetry batch of {Count} messages failed; retrying in {DelaySeconds:0.##} s")]
+    private partial void LogRetrying(Exception exception, int count, double delaySeconds);
+
+    [LoggerMessage(LogLevel.Warning, "A telemetry batch of {Count} messages was refused; writing its messages one by one")]
+    private partial void LogSplitting(Exception exception, int count);
+
+    [LoggerMessage(LogLevel.Error, "The database refused a telemetry message of device {DeviceId}")]
+    private partial void LogMessageFailed(Exception exception, string deviceId);
+}

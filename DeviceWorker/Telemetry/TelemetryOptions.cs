@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IotAspire.DeviceWorker.Telemetry;
+
+/// <summary>Telemetry ingest limits and batching, section <c>Telemetry</c>.</summary>
+public sealed class TelemetryOptions
+{
+    public const string Section = "Telemetry";
+
+    /// <summary>Larger payloads go to the dead-letter table unparsed.</summary>
+    [Range(1, 256 * 1024 * 1024)]
+    public int MaxPayloadBytes { get; set; } = 128 * 1024;
+
+    /// <summary>A batch is written once it holds this many points (messages are never split).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxBatchPoints { get; set; } = 2000;
+
+    /// <summary>How long the first message of a batch may wait for others to join it.</summary>
+    [Range(0, 10_000)]
+    public int BatchLingerMilliseconds { get; set; } = 50;
+
+    /// <summary>
+    /// Within the linger time, write as soon as no message arrived for this long: the broker sends only as many
+    /// unacknowledged messages as its in-flight window allows, so waiting for more than that gains nothing.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int BatchIdleMilliseconds { get; set; } = 5;
+
+    /// <summary>Messages waiting for the writer; when full, handlers wait (back-pressure to the broker).</summary>
+    [Range(1, 1_000_000)]
+    public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>How long a device's registration is cached; a revoked device is noticed after at most this.</summary>
+    [Range(0, 86_400)]
+    public int DeviceCacheSeconds { get; set; } = 60;
+
+    [Range(1, 300)]
+    public int MaxRetryDelaySeconds { get; set; } = 10;
+}

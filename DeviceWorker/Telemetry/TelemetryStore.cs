@@ -1,0 +1,160 @@
+using IotAspire.Core.Telemetry;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IotAspire.DeviceWorker.Telemetry;
+
+/// <summary>
+/// Writes batches of points in one transaction: binary COPY into a temporary staging table, then an
+/// idempotent insert into <c>telemetry</c> (a redelivered message adds nothing), the newer values into
+/// <c>latest_values</c>, and the devices' <c>last_seen</c>.
+/// </summary>
+public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory devices, MetricDirectory metrics)
+{
+    private const string CreateStaging = """
+        CREATE TEMP TABLE IF NOT EXISTS telemetry_staging (
+            device_key bigint NOT NULL, metric_id integer NOT NULL, ts timestamptz NOT NULL,
+            num_value double precision, bool_value boolean, text_value text
+        ) ON COMMIT DELETE ROWS
+        """;
+
+    private const string CopyStaging =
+        "COPY telemetry_staging (device_key, metric_id, ts, num_value, bool_value, text_value) FROM STDIN (FORMAT BINARY)";
+
+    private const string InsertTelemetry = """
+        INSERT INTO telemetry (device_key, metric_id, ts, num_value, bool_value, text_value)
+        SELECT device_key, metric_id, ts, num_value, bool_value, text_value FROM telemetry_staging
+        ON CONFLICT DO NOTHING
+        """;
+
+    // DISTINCT ON: one row per key, else ON CONFLICT DO UPDATE would touch a row twice. Sorted by key so that
+    // concurrent replicas lock rows in the same order.
+    private const string UpsertLatest = """
+        INSERT INTO latest_values AS l (device_key, metric_id, ts, num_value, bool_value, text_value)
+        SELECT DISTINCT ON (device_key, metric_id) device_key, metric_id, ts, num_value, bool_value, text_value
+        FROM telemetry_staging
+        ORDER BY device_key, metric_id, ts DESC
+        ON CONFLICT (device_key, metric_id) DO UPDATE
+        SET ts = excluded.ts, num_value = excluded.num_value, bool_value = excluded.bool_value, text_value = excluded.text_value
+        WHERE l.ts < excluded.ts
+        """;
+
+    private const string UpdateLastSeen = """
+        UPDATE devices AS d SET last_seen = greatest(d.last_seen, s.seen)
+        FROM (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]) AS u(key, seen) ORDER BY key) AS s
+        WHERE d.key = s.key
+        """;
+
+    /// <summary>
+    /// Writes the points of the registered devices' messages and completes those messages after the commit;
+    /// messages of unregistered devices complete as <see cref="WriteOutcome.DeviceNotRegistered"/>.
+    /// Returns the number of rows inserted. Throws on database errors, leaving every message pending.
+    /// </summary>
+    public async Task<int> WriteAsync(IReadOnlyList<PendingWrite> batch, CancellationToken cancellationToken)
+    {
+        var deviceKeys = await devices.ResolveAsync(batch.Select(p => p.DeviceId).ToHashSet(StringComparer.Ordinal), cancellationToken);
+        var registered = batch.Where(p => deviceKeys.ContainsKey(p.DeviceId)).ToList();
+        var inserted = 0;
+        if (registered.Count > 0)
+        {
+            var metricIds = await metrics.ResolveAsync(
+                registered.SelectMany(p => p.Points).Select(p => p.Metric).ToHashSet(StringComparer.Ordinal), cancellationToken);
+            inserted = await WriteRegisteredAsync(registered, deviceKeys, metricIds, cancellationToken);
+        }
+
+        foreach (var pending in batch)
+        {
+            pending.Complete(deviceKeys.ContainsKey(pending.DeviceId) ? WriteOutcome.Written : WriteOutcome.DeviceNotRegistered);
+        }
+
+        return inserted;
+    }
+
+    private async Task<int> WriteRegisteredAsync(
+        List<PendingWrite> batch,
+        IReadOnlyDictionary<string, long> deviceKeys,
+        IReadOnlyDictionary<string, int> metricIds,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        await using (var create = new NpgsqlCommand(CreateStaging, connection, transaction))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var importer = await connection.BeginBinaryImportAsync(CopyStaging, cancellationToken))
+        {
+            foreach (var pending in batch)
+            {
+                var deviceKey = deviceKeys[pending.DeviceId];
+                foreach (var point in pending.Points)
+                {
+                    await importer.StartRowAsync(cancellationToken);
+                    await importer.WriteAsync(deviceKey, NpgsqlDbType.Bigint, cancellationToken);
+                    await importer.WriteAsync(metricIds[point.Metric], NpgsqlDbType.Integer, cancellationToken);
+                    await importer.WriteAsync(point.Timestamp, NpgsqlDbType.TimestampTz, cancellationToken);
+                    await WriteValueAsync(importer, point.Value, cancellationToken);
+                }
+            }
+
+            await importer.CompleteAsync(cancellationToken);
+        }
+
+        int inserted;
+        await using (var insert = new NpgsqlCommand(InsertTelemetry, connection, transaction))
+        {
+            inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var latest = new NpgsqlCommand(UpsertLatest, connection, transaction))
+        {
+            await latest.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var lastSeen = batch
+            .GroupBy(p => deviceKeys[p.DeviceId])
+            .Select(g => (Key: g.Key, Seen: g.Max(p => p.ReceivedAt)))
+            .ToArray();
+        await using (var seen = new NpgsqlCommand(UpdateLastSeen, connection, transaction))
+        {
+            seen.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. lastSeen.Select(s => s.Key)] });
+            seen.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. lastSeen.Select(s => s.Seen.UtcDateTime)] });
+            await seen.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return inserted;
+    }
+
+    private static async Task WriteValueAsync(NpgsqlBinaryImporter importer, TelemetryValue value, CancellationToken cancellationToken)
+    {
+        if (value.Kind == TelemetryValueKind.Number)
+        {
+            await importer.WriteAsync(value.Number, NpgsqlDbType.Double, cancellationToken);
+        }
+        else
+        {
+            await importer.WriteNullAsync(cancellationToken);
+        }
+
+        if (value.Kind == TelemetryValueKind.Boolean)
+        {
+            await importer.WriteAsync(value.Boolean, NpgsqlDbType.Boolean, cancellationToken);
+        }
+        else
+        {
+            await importer.WriteNullAsync(cancellationToken);
+        }
+
+        if (value.Kind == TelemetryValueKind.Text)
+        {
+            await importer.WriteAsync(value.Text!, NpgsqlDbType.Text, cancellationToken);
+        }
+        else
+        {
+            await importer.WriteNullAsync(cancellationToken);
+        }
+    }
+}

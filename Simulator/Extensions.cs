@@ -1,0 +1,22 @@
+using IotAspire.Simulator.Api;
+using Microsoft.Extensions.Options;
+
+namespace IotAspire.Simulator;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddSimulator(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SimulatorOptions>()
+            .BindConfiguration(SimulatorOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // The default resilience handler (ServiceDefaults) retries briefly; the client adds its own patient loop on top.
+        builder.Services.AddHttpClient<DeviceRegistrationClient>((services, http) =>
+            http.BaseAddress = services.GetRequiredService<IOptions<SimulatorOptions>>().Value.ApiBaseAddress);
+
+        builder.Services.AddHostedService<SimulatorWorker>();
+        return builder;
+    }
+}

@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IotAspire.Simulator;
+
+/// <summary>Section <c>Simulator</c>: how many virtual devices, and how hard they send.</summary>
+public sealed class SimulatorOptions
+{
+    public const string Section = "Simulator";
+
+    /// <summary>Number of virtual devices, ids <c>{IdPrefix}0001</c>… .</summary>
+    [Range(0, 100_000)]
+    public int Devices { get; set; } = 10;
+
+    /// <summary>Seconds between two messages of one device (when <see cref="RatePerSecond"/> is 0).</summary>
+    [Range(0.001, 86_400)]
+    public double IntervalSeconds { get; set; } = 5;
+
+    /// <summary>Prefix of the device ids; with the number it must stay a valid device id.</summary>
+    [RegularExpression("^[A-Za-z0-9_.-]{0,50}$")]
+    public string IdPrefix { get; set; } = "sim-";
+
+    /// <summary>Metrics per message: the five realistic ones first, then <c>value_1</c>, <c>value_2</c>… .</summary>
+    [Range(1, 1000)]
+    public int ValuesPerMessage { get; set; } = 5;
+
+    /// <summary>MQTT QoS of telemetry: 0 (fire and forget) or 1 (acknowledged).</summary>
+    [Range(0, 1)]
+    public int Qos { get; set; } = 1;
+
+    /// <summary>Load mode: messages per second across all devices; 0 uses <see cref="IntervalSeconds"/>.</summary>
+    [Range(0, 1_000_000)]
+    public double RatePerSecond { get; set; }
+
+    /// <summary>One trace per message (with a traceparent user property). Turn off for load runs.</summary>
+    public bool TraceMessages { get; set; } = true;
+
+    /// <summary>Where the API is; "http://api" resolves through Aspire service discovery.</summary>
+    [Required]
+    public Uri ApiBaseAddress { get; set; } = new("http://api");
+
+    /// <summary>The time between two messages of one device.</summary>
+    public TimeSpan MessagePeriod => RatePerSecond > 0
+        ? TimeSpan.FromSeconds(Devices / RatePerSecond)
+        : TimeSpan.FromSeconds(IntervalSeconds);
+
+    public string DeviceId(int index) => $"{IdPrefix}{index + 1:D4}";
+}

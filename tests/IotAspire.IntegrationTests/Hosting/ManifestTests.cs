@@ -1,0 +1,88 @@
+using System.Text.Json;
+using IotAspire.IntegrationTests.Infrastructure;
+
+namespace IotAspire.IntegrationTests.Hosting;
+
+/// <summary>
+/// The containers mode cannot run here (no container engine), so its description is tested instead:
+/// the manifest that azd and other deployers read.
+/// </summary>
+public sealed class ManifestTests
+{
+    private static readonly Lazy<Task<JsonElement>> Manifest = new(GenerateAsync);
+
+    [Theory]
+    [InlineData("postgres", "docker.io/library/postgres")]
+    [InlineData("redis", "docker.io/library/redis")]
+    [InlineData("mqtt", "docker.io/eclipse-mosquitto:2")]
+    public async Task Manifest_Infrastructure_IsContainers(string name, string imagePrefix)
+    {
+        var resource = (await Manifest.Value).GetProperty("resources").GetProperty(name);
+
+        Assert.StartsWith("container.v", resource.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith(imagePrefix, resource.GetProperty("image").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Manifest_Broker_RunsTheSharedStartScriptWithPersistentData()
+    {
+        var mqtt = (await Manifest.Value).GetProperty("resources").GetProperty("mqtt");
+
+        Assert.Equal("/bin/sh", mqtt.GetProperty("entrypoint").GetString());
+        Assert.Contains("/iotaspire/mosquitto.sh", mqtt.GetProperty("args").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(1883, mqtt.GetProperty("bindings").GetProperty("mqtt").GetProperty("targetPort").GetInt32());
+        Assert.Equal("mqtt://{mqtt.bindings.mqtt.host}:{mqtt.bindings.mqtt.port}", mqtt.GetProperty("connectionString").GetString());
+        Assert.Contains(mqtt.GetProperty("volumes").EnumerateArray(), v => v.GetProperty("target").GetString() == "/mosquitto/data");
+    }
+
+    [Theory]
+    [InlineData("api", new[] { "iotdb", "redis", "mqtt" })]
+    [InlineData("deviceworker", new[] { "iotdb", "redis", "mqtt" })]
+    [InlineData("migrations", new[] { "iotdb", "mqtt" })]
+    public async Task Manifest_Services_GetOnlyConnectionStringsByResourceName(string service, string[] connections)
+    {
+        var env = (await Manifest.Value).GetProperty("resources").GetProperty(service).GetProperty("env");
+
+        foreach (var name in connections)
+        {
+            Assert.Equal($"{{{name}.connectionString}}", env.GetProperty($"ConnectionStrings__{name}").GetString());
+        }
+
+        Assert.DoesNotContain(env.EnumerateObject(), variable => variable.Name is "CACHE_HOST" or "IOTDB_URI");
+    }
+
+    [Fact]
+    public async Task Manifest_Secrets_AreGeneratedParameters()
+    {
+        var resources = (await Manifest.Value).GetProperty("resources");
+
+        foreach (var name in new[] { "mqtt-admin-password", "mqtt-worker-password" })
+        {
+            var input = resources.GetProperty(name).GetProperty("inputs").GetProperty("value");
+            Assert.True(input.GetProperty("secret").GetBoolean());
+            Assert.True(input.TryGetProperty("default", out _), $"{name} has no generated default");
+        }
+
+        var workerEnv = resources.GetProperty("deviceworker").GetProperty("env");
+        Assert.Equal("{mqtt-worker-password.value}", workerEnv.GetProperty("Mqtt__Password").GetString());
+    }
+
+    [Fact]
+    public async Task Manifest_Simulator_IsNotDeployed()
+    {
+        var resources = (await Manifest.Value).GetProperty("resources");
+
+        Assert.False(resources.TryGetProperty("simulator", out _));
+    }
+
+    private static async Task<JsonElement> GenerateAsync()
+    {
+        var appHost = Projects.AppHost.ProjectPath;
+        var output = Path.Combine(Path.GetTempPath(), $"iotaspire-manifest-{Guid.NewGuid():N}", "manifest.json");
+        var result = await ProcessRunner.RunAsync("dotnet",
+            ["run", "--project", appHost, "--no-build", "--no-launch-profile", "--", "--publisher", "manifest", "--output-path", output]);
+        Assert.True(result.ExitCode == 0, $"manifest generation failed: {result.Output}\n{result.Error}");
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(output));
+        return document.RootElement.Clone();
+    }
+}

@@ -1,0 +1,39 @@
+using Npgsql;
+
+namespace IotAspire.IntegrationTests.Infrastructure;
+
+/// <summary>Direct reads of what was committed, independent of the Api under test.</summary>
+public static class Database
+{
+    public static async Task<long> CountTelemetryAsync(StackFixture stack, string deviceId, string? metric = null)
+    {
+        await using var connection = new NpgsqlConnection(stack.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT count(*) FROM telemetry t
+            JOIN devices d ON d.key = t.device_key
+            JOIN metrics m ON m.id = t.metric_id
+            WHERE d.device_id = @device AND (@metric::text IS NULL OR m.name = @metric)
+            """, connection);
+        command.Parameters.AddWithValue("device", deviceId);
+        command.Parameters.AddWithValue("metric", (object?)metric ?? DBNull.Value);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public static async Task<IReadOnlyList<(string Reason, string Topic, int Size)>> DeadLettersAsync(StackFixture stack, string deviceId)
+    {
+        await using var connection = new NpgsqlConnection(stack.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT reason, topic, payload_size FROM dead_letters WHERE device_id = @device ORDER BY id", connection);
+        command.Parameters.AddWithValue("device", deviceId);
+        var rows = new List<(string, string, int)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetInt32(2)));
+        }
+
+        return rows;
+    }
+}

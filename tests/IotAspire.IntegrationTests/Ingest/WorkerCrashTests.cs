@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Globalization;
+using Aspire.Hosting.ApplicationModel;
+using IotAspire.Core;
+using IotAspire.IntegrationTests.Infrastructure;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace IotAspire.IntegrationTests.Ingest;
+
+[Collection(StackCollection.Name)]
+public sealed class WorkerCrashTests(StackFixture stack)
+{
+    private const int MessageCount = 3000;
+
+    [Fact]
+    public async Task KillWorker_WhileDevicePublishesAtQos1_LosesAndDuplicatesNothing()
+    {
+        var device = await DeviceCredentials.RegisterAsync(stack, "crash");
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var connected = await client.ConnectAsync(new MqttClientOptionsBuilder()
+            .WithTcpServer(device.Host == "localhost" ? stack.Broker.Host : device.Host, device.Port)
+            .WithCredentials(device.Username, device.Password)
+            .WithClientId(device.Username)
+            .Build());
+        Assert.Equal(MqttClientConnectResultCode.Success, connected.ResultCode);
+
+        var start = new DateTimeOffset(2025, 11, 26, 0, 0, 0, TimeSpan.Zero);
+        var killAt = MessageCount / 4;
+        for (var i = 0; i < MessageCount; i++)
+        {
+            if (i == killAt)
+            {
+                KillProcess(WorkerPid());
+            }
+
+            var ts = start.AddMilliseconds(i * 10).ToString("O", CultureInfo.InvariantCulture);
+            var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
+                .WithTopic($"devices/{device.Id}/telemetry")
+                .WithPayload($$"""{"ts":"{{ts}}","seq":{{i}}}""")
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .Build());
+            Assert.True(result.IsSuccess, $"message {i}: {result.ReasonCode}");
+        }
+
+        await stack.App.ResourceCommands.ExecuteCommandAsync(ResourceNames.DeviceWorker, KnownResourceCommands.StartCommand);
+        using var healthy = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.DeviceWorker, healthy.Token);
+
+        var stored = await Eventually.ReturnsAsync(
+            () => Database.CountTelemetryAsync(stack, device.Id, "seq"), count => count >= MessageCount, TimeSpan.FromSeconds(90), $"{MessageCount} points stored");
+        Assert.Equal(MessageCount, stored);
+        await client.DisconnectAsync();
+    }
+
+    private int WorkerPid()
+    {
+        Assert.True(stack.App.ResourceNotifications.TryGetCurrentState(ResourceNames.DeviceWorker, out var state), "no worker state");
+        var pid = state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
+        return Convert.ToInt32(pid, CultureInfo.InvariantCulture);
+    }
+
+    private static void KillProcess(int pid)
+    {
+        Assert.True(pid > 0, "the worker has no process id");
+        using var kill = Process.Start("kill", ["-9", pid.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+}

@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Text;
+using IotAspire.Core.Protocol;
+using IotAspire.DeviceWorker.DeadLetters;
+using IotAspire.DeviceWorker.Diagnostics;
+using IotAspire.DeviceWorker.Messaging;
+using IotAspire.DeviceWorker.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace IotAspire.UnitTests.Worker;
+
+public class MessageDispatcherTests
+{
+    private static readonly DateTimeOffset Now = new(2025, 11, 26, 10, 0, 0, TimeSpan.Zero);
+    private readonly RecordingDeadLetterSink _deadLetters = new();
+    private readonly HandledMessages _handled = new();
+
+    private static DeviceMessage Message(string topic, string payload) =>
+        DeviceMessage.Create(topic, Encoding.UTF8.GetBytes(payload), Now);
+
+    private HostApplicationBuilder WorkerBuilder() => WorkerComposition.Create(_deadLetters, _handled);
+
+    private MessageDispatcher Dispatcher(Action<IServiceCollection> register)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMetrics();
+        services.AddSingleton<WorkerDiagnostics>();
+        services.AddSingleton<IDeadLetterSink>(_deadLetters);
+        services.AddSingleton(_handled);
+        services.AddSingleton<MessageDispatcher>();
+        register(services);
+        return services.BuildServiceProvider(validateScopes: true).GetRequiredService<MessageDispatcher>();
+    }
+
+    [Fact]
+    public async Task DispatchAsync_HandlerAddedWithOneLine_ReceivesItsTopicAndTelemetryHandlerDoesNot()
+    {
+        var builder = WorkerBuilder();
+
+        builder.Services.AddMessageHandler<AlarmHandler>("devices/+/alarms");
+
+        await using var provider = builder.Services.BuildServiceProvider(validateScopes: true);
+        var dispatcher = provider.GetRequiredService<MessageDispatcher>();
+        // "not json" is what the telemetry handler would dead-letter: no dead letter means it did not run.
+        var alarm = Message("devices/dev-1/alarms", "not json");
+        var outcome = await dispatcher.DispatchAsync(alarm, CancellationToken.None);
+
+        Assert.Equal(DispatchOutcome.Handled, outcome);
+        Assert.Same(alarm, Assert.Single(_handled.Of<AlarmHandler>()));
+        Assert.Empty(_deadLetters.Written);
+        Assert.Equal(
+            [DeviceTopics.TelemetryFilter, "devices/+/alarms"],
+            dispatcher.Subscriptions.Select(s => s.TopicFilter));
+    }
+
+    [Fact]
+    public async Task DispatchAsync_TelemetryTopicInWorkerComposition_GoesToTelemetryHandlerOnly()
+    {
+        var builder = WorkerBuilder();
+        builder.Services.AddMessageHandler<AlarmHandler>("devices/+/alarms");
+        await using var provider = builder.Services.BuildServiceProvider(validateScopes: true);
+        var dispatcher = provider.GetRequiredService<MessageDispatcher>();
+
+        var outcome = await dispatcher.DispatchAsync(Message("devices/dev-1/telemetry", "not json"), CancellationToken.None);
+
+        // The real telemetry handler rejected the payload before touching the database.
+        Assert.Equal(DispatchOutcome.Handled, outcome);
+        var deadLetter = Assert.Single(_deadLetters.Written);
+        Assert.Equal(DeadLetterKinds.InvalidPayload, deadLetter.Kind);
+        Assert.StartsWith("invalid JSON", deadLetter.Reason);
+        Assert.Equal("dev-1", deadLetter.DeviceId);
+        Assert.Empty(_handled.Of<AlarmHandler>());
+    }
+
+    [Fact]
+    public void AddDeviceWorker_Always_RegistersTelemetryAsAnOrdinaryHandler()
+    {
+        var builder = WorkerBuilder();
+        using var provider = builder.Services.BuildServiceProvider();
+
+        var registration = Assert.Single(provider.GetServices<MessageHandlerRegistration>());
+
+        Assert.Equal(new MessageHandlerRegistration(DeviceTopics.TelemetryFilter, typeof(TelemetryMessageHandler)), registration);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_NoMatchingHandler_DeadLettersSoItCanBeAcknowledged()
+    {
+        var dispatcher = Dispatcher(s => s.AddMessageHandler<AlarmHandler>("devices/+/alarms"));
+
+        var outcome = await dispatcher.DispatchAsync(Message("devices/dev-1/unknown", "{}"), CancellationToken.None);
+
+        Assert.Equal(DispatchOutcome.DeadLettered, outcome);
+        var deadLetter = Assert.Single(_deadLetters.Written);
+        Assert.Equal("no handler for topic", deadLetter.Reason);
+        Assert.Equal("devices/dev-1/unknown", deadLetter.Topic);
+        Assert.Empty(_handled.Received);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_HandlerThrows_DeadLettersWithReason()
+    {
+        var dispatcher = Dispatcher(s => s.AddMessageHandler<ThrowingHandler>("devices/+/alarms"));
+
+        var outcome = await dispatcher.DispatchAsync(Message("devices/dev-1/alarms", "{}"), CancellationToken.None);
+
+        Assert.Equal(DispatchOutcome.DeadLettered, outcome);
+        var deadLetter = Assert.Single(_deadLetters.Written);
+        Assert.StartsWith("handler failed: ", deadLetter.Reason);
+        Assert.Contains("boom", deadLetter.Reason);
+        Assert.Equal(DeadLetterKinds.HandlerFailed, deadLetter.Kind);
+        Assert.Equal("{}"u8.ToArray(), deadLetter.Payload.ToArray());
+    }
+
+    [Fact]
+    public async Task DispatchAsync_HandlerThrowsAndDeadLetterFails_IsNotAcknowledged()
+    {
+        var dispatcher = Dispatcher(s => s.AddMessageHandler<ThrowingHandler>("devices/+/alarms"));
+        _deadLetters.Fail = true;
+
+        var outcome = await dispatcher.DispatchAsync(Message("devices/dev-1/alarms", "{}"), CancellationToken.None);
+
+        Assert.Equal(DispatchOutcome.NotAcknowledged, outcome);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_NoHandlerAndDeadLetterFails_IsNotAcknowledged()
+    {
+        var dispatcher = Dispatcher(_ => { });
+        _deadLetters.Fail = true;
+
+        var outcome = await dispatcher.DispatchAsync(Message("devices/dev-1/alarms", "{}"), CancellationToken.None);
+
+        Assert.Equal(DispatchOutcome.NotAcknowledged, outcome);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_CancelledWhileHandling_Throws()
+    {
+        var dispatcher = Dispatcher(s => s.AddMessageHandler<CancelledHandler>("devices/+/alarms"));
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => dispatcher.DispatchAsync(Message("devices/dev-1/alarms", "{}"), cancellation.Token));
+        Assert.Empty(_deadLetters.Written);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_OverlappingFiltersWithSubscriptionIdentifier_OnlyThatSubscriptionsHandler()
+    {
+        var dispatcher = Dispatcher(s => s
+            .AddMessageHandler<AlarmHandler>("devices/+/alarms")
+            .AddMessageHandler<CatchAllHandler>("devices/#"));
+        var catchAllId = dispatcher.Subscriptions.Single(x => x.TopicFilter == "devices/#").Identifier;
+        var message = Message("devices/dev-1/alarms", "{}") with { SubscriptionIdentifiers = [catchAllId] };
+
+        await dispatcher.DispatchAsync(message, CancellationToken.None);
+
+        Assert.Single(_handled.Of<CatchAllHandler>());
+        Assert.Empty(_handled.Of<AlarmHandler>());
+    }
+
+    [Fact]
+    public async Task DispatchAsync_OverlappingFiltersWithoutSubscriptionIdentifiers_AllMatchingHandlers()
+    {
+        var dispatcher = Dispatcher(s => s
+            .AddMessageHandler<AlarmHandler>("devices/+/alarms")
+            .AddMessageHandler<CatchAllHandler>("devices/#"));
+
+        await dispatcher.DispatchAsync(Message("devices/dev-1/alarms", "{}"), CancellationToken.None);
+
+        Assert.Single(_handled.Of<CatchAllHandler>());
+        Assert.Single(_handled.Of<AlarmHandler>());
+    }
+
+    [Fact]
+    public async Task DispatchAsync_MessageWithTraceparent_HandlerRunsInThatTrace()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == WorkerDiagnostics.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var dispatcher = Dispatcher(s => s.AddMessageHandler<TraceRecordingHandler>("devices/+/alarms"));
+        var traceId = ActivityTraceId.CreateRandom();
+        var message = Message("devices/dev-1/alarms", "{}") with
+        {
+            UserProperties = [KeyValuePair.Create("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01")],
+        };
+
+        await dispatcher.DispatchAsync(message, CancellationToken.None);
+
+        Assert.Equal(traceId, Assert.Single(_handled.TraceIds));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("devices/#/x")]
+    [InlineData("devices/a+")]
+    [InlineData("$share/group/devices/+/alarms")]
+    public void AddMessageHandler_InvalidFilter_Throws(string filter)
+    {
+        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddMessageHandler<AlarmHandler>(filter));
+    }
+
+    private sealed class CancelledHandler : IDeviceMessageHandler
+    {
+        public Task HandleAsync(DeviceMessage message, CancellationToken cancellationToken) =>
+            Task.FromCanceled(cancellationToken);
+    }
+
+    private sealed class TraceRecordingHandler(HandledMessages handled) : IDeviceMessageHandler
+    {
+        public Task HandleAsync(DeviceMessage message, CancellationToken cancellationToken)
+        {
+            handled.TraceIds.Enqueue(Activity.Current?.TraceId ?? default);
+            return Task.CompletedTask;
+        }
+    }
+}
