@@ -59,12 +59,16 @@ public sealed class StackFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Api?.Dispose();
-        if (App is not null)
+        if (App is null)
         {
-            await App.StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
-            await App.DisposeAsync();
+            return;
         }
+
+        await App.StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        await App.DisposeAsync();
     }
+
+    public const string ExecutablePidProperty = "executable.pid";
 }
 
 [CollectionDefinition(Name)]

@@ -43,6 +43,12 @@ public sealed class WorkerCrashTests(StackFixture stack)
             Assert.True(result.IsSuccess, $"message {i}: {result.ReasonCode}");
         }
 
+        // The worker is really down: what was sent after the kill waits in the broker for its session.
+        using var down = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await stack.App.ResourceNotifications.WaitForResourceAsync(
+            ResourceNames.DeviceWorker, e => e.Snapshot.State?.Text is "Exited" or "Finished" or "FailedToStart", down.Token);
+        Assert.True(await Database.CountTelemetryAsync(stack, device.Id, "seq") < MessageCount, "everything was stored without the worker");
+
         await stack.App.ResourceCommands.ExecuteCommandAsync(ResourceNames.DeviceWorker, KnownResourceCommands.StartCommand);
         using var healthy = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.DeviceWorker, healthy.Token);
@@ -56,15 +62,20 @@ public sealed class WorkerCrashTests(StackFixture stack)
     private int WorkerPid()
     {
         Assert.True(stack.App.ResourceNotifications.TryGetCurrentState(ResourceNames.DeviceWorker, out var state), "no worker state");
-        var pid = state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
+        var pid = state.Snapshot.Properties.FirstOrDefault(p => p.Name == StackFixture.ExecutablePidProperty)?.Value;
         return Convert.ToInt32(pid, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>SIGKILL to the worker and its launcher: no shutdown code runs, nothing is flushed or acknowledged.</summary>
     private static void KillProcess(int pid)
     {
         Assert.True(pid > 0, "the worker has no process id");
-        using var kill = Process.Start("kill", ["-9", pid.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
+        var tree = ProcessTree.WithDescendants(pid);
+        Assert.True(tree.Count > 1, $"the worker's launcher {pid} has no child process");
+        foreach (var process in tree.Reverse())
+        {
+            using var kill = Process.Start("kill", ["-9", process.ToString(CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
     }
 }
