@@ -1,13 +1,14 @@
-using System.ComponentModel.DataAnnotations;
+using System.ComponentModel;
+using System.Diagnostics;
 using IotAspire.Api.Data;
+using IotAspire.Api.Infrastructure;
 using IotAspire.Api.Model;
 using IotAspire.Core.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace IotAspire.Api.Apis;
 
-/// <summary>Stored telemetry of one device: raw points of a metric, and the latest value of every metric.</summary>
+/// <summary>Stored telemetry of one device: raw points or buckets of several metrics, and the latest value of every metric.</summary>
 public static class TelemetryApi
 {
     public static RouteGroupBuilder MapTelemetryApi(this IEndpointRouteBuilder app)
@@ -18,9 +19,15 @@ public static class TelemetryApi
 
         api.MapGet("/telemetry", GetTelemetry)
             .WithName("GetTelemetry")
-            .WithSummary("Raw points of one metric, ordered by time")
-            .WithDescription("The range is [from, to), by default the last 24 hours. Keyset paging: pass the response's 'next' "
-                + "(or the last point's time) as 'after'. An unknown metric of a known device gives no points.");
+            .WithSummary("Raw points or buckets (min, max, avg, count) of one or more metrics over a time range")
+            .WithDescription(
+                "The range is [from, to), by default the last 24 hours, at most 3 years. With interval=raw every series holds raw points. "
+                + "With a bucket 'interval' (1m, 5m, 15m, 1h, 6h, 1d) "
+                + "every series holds buckets aligned to the Unix epoch (UTC) that overlap the range, at most 10,000 per series; "
+                + "only numeric values are bucketed. Without 'interval' the answer is raw when no series holds more than ~2,000 "
+                + "points in the range, else buckets of the finest interval that keeps each series within 2,000 buckets; "
+                + "'resolution' says which. Raw series are ordered by time and paged by key: when a series has 'next', ask "
+                + "again for that one metric with after=next. An unknown metric of a known device gives an empty series.");
 
         api.MapGet("/metrics", GetMetrics)
             .WithName("GetMetrics")
@@ -29,13 +36,14 @@ public static class TelemetryApi
         return api;
     }
 
-    public static async Task<Results<Ok<TelemetryPage>, ProblemHttpResult>> GetTelemetry(
+    public static async Task<Results<TelemetryJsonResult, ProblemHttpResult>> GetTelemetry(
         string id,
-        [Required, StringLength(TelemetryRules.MaxMetricLength, MinimumLength = 1)] string? metric,
-        DateTimeOffset? from,
-        DateTimeOffset? to,
-        [Range(1, TelemetryRules.MaxLimit)] int? limit,
-        string? after,
+        [Description("A metric name (1-128 characters); repeat for up to 10 metrics: metric=a&metric=b.")] string[]? metric,
+        [Description("Start of the range (inclusive, ISO-8601); default: 24 hours before 'to'.")] DateTimeOffset? from,
+        [Description("End of the range (exclusive, ISO-8601); default: now.")] DateTimeOffset? to,
+        [Description("raw, or a bucket width: 1m, 5m, 15m, 1h, 6h, 1d. Leave out to let the server choose raw points or buckets.")] string? interval,
+        [Description("Raw points per series and page, 1-10000; default 2000. Not used for buckets.")] int? limit,
+        [Description("Keyset cursor: a series' 'next' (or an ISO-8601 time). Only with one metric, and no interval or interval=raw.")] string? after,
         TelemetryStore store,
         TimeProvider timeProvider,
         CancellationToken cancellationToken)
@@ -45,49 +53,34 @@ public static class TelemetryApi
             return ApiProblems.InvalidDeviceId(id);
         }
 
-        if (string.IsNullOrEmpty(metric) || metric.Length > TelemetryRules.MaxMetricLength)
+        if (!TelemetryQuery.TryCreate(metric, from, to, interval, limit, after, timeProvider.GetUtcNow(), out var query, out var error))
         {
-            return ApiProblems.BadRequest("Invalid metric", $"'metric' is required: 1-{TelemetryRules.MaxMetricLength} characters.");
+            return ApiProblems.BadRequest(error.Title, error.Detail);
         }
 
-        if (!TimeRange.TryCreate(from, to, timeProvider.GetUtcNow(), out var range, out var rangeError))
+        if (query.Interval is not { } resolution)
         {
-            return ApiProblems.BadRequest("Invalid time range", rangeError);
-        }
-
-        if (limit is < 1 or > TelemetryRules.MaxLimit)
-        {
-            return ApiProblems.BadRequest("Invalid limit", $"'limit' must be between 1 and {TelemetryRules.MaxLimit}.");
-        }
-
-        DateTime? afterTime = null;
-        if (!string.IsNullOrEmpty(after))
-        {
-            if (!TelemetryCursor.TryParse(after, out var parsed))
+            // The only case with a second round trip: the series' sizes, from the hourly rollup (never by counting raw rows).
+            if (await store.EstimateMaxPointsAsync(id, query.Metrics, query.Range, cancellationToken) is not { } estimate)
             {
-                return ApiProblems.BadRequest("Invalid cursor", "'after' must be the previous page's 'next' or an ISO-8601 timestamp.");
+                return ApiProblems.DeviceNotFound(id);
             }
 
-            afterTime = parsed;
+            resolution = ResolutionPolicy.ChooseAutomatic(query.Range, estimate);
         }
 
-        var series = await store.FindSeriesAsync(id, metric, cancellationToken);
+        var series = resolution == TelemetryResolution.Raw
+            ? await ReadRawAsync(store, id, query, cancellationToken)
+            : await ReadBucketsAsync(store, id, query, resolution, cancellationToken);
         if (series is null)
         {
             return ApiProblems.DeviceNotFound(id);
         }
 
-        if (series.MetricId is not { } metricId)
-        {
-            return TypedResults.Ok(new TelemetryPage(id, metric, [], null));
-        }
-
-        var take = limit ?? TelemetryRules.DefaultLimit;
-        // One extra row tells whether another page follows.
-        var rows = await store.ReadPointsAsync(series.DeviceKey, metricId, range.From, range.To, afterTime, take + 1, cancellationToken);
-        var points = rows.Take(take).Select(row => new TelemetryPoint(row.Timestamp, row.Value)).ToList();
-        var next = rows.Count > take ? TelemetryCursor.Encode(points[^1].T) : null;
-        return TypedResults.Ok(new TelemetryPage(id, metric, points, next));
+        var resolutionName = TelemetryResolutions.Name(resolution);
+        Activity.Current?.SetTag("iot.telemetry.resolution", resolutionName);
+        ApiDiagnostics.TelemetryQueries.Add(1, new KeyValuePair<string, object?>("iot.telemetry.resolution", resolutionName));
+        return new TelemetryJsonResult(new TelemetryResponse(id, query.Range.From, query.Range.To, resolution, series));
     }
 
     public static async Task<Results<Ok<MetricDto[]>, ProblemHttpResult>> GetMetrics(
@@ -105,5 +98,61 @@ public static class TelemetryApi
 
         var latest = await store.ReadLatestAsync(deviceKey, cancellationToken);
         return TypedResults.Ok(latest.Select(row => new MetricDto(row.Metric, row.Latest.Value, row.Latest.Timestamp)).ToArray());
+    }
+
+    /// <summary>The raw series of the query, in the order asked; null when the device is unknown.</summary>
+    private static async Task<TelemetrySeries[]?> ReadRawAsync(
+        TelemetryStore store, string deviceId, TelemetryQuery query, CancellationToken cancellationToken)
+    {
+        // One extra row per series tells whether another page follows.
+        var rows = await store.ReadPointsAsync(deviceId, query.Metrics, query.Range, query.After, query.Limit + 1, cancellationToken);
+        if (rows is null)
+        {
+            return null;
+        }
+
+        var series = new TelemetrySeries[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var page = rows[i];
+            var count = Math.Min(page.Count, query.Limit);
+            var points = new TelemetryPoint[count];
+            for (var p = 0; p < count; p++)
+            {
+                points[p] = new TelemetryPoint(page[p].Timestamp, page[p].Value);
+            }
+
+            var next = page.Count > query.Limit ? TelemetryCursor.Encode(points[^1].T) : null;
+            series[i] = new RawSeries(query.Metrics[i], points, next);
+        }
+
+        return series;
+    }
+
+    /// <summary>The bucketed series of the query, in the order asked; null when the device is unknown.</summary>
+    private static async Task<TelemetrySeries[]?> ReadBucketsAsync(
+        TelemetryStore store, string deviceId, TelemetryQuery query, TelemetryResolution interval, CancellationToken cancellationToken)
+    {
+        var rows = await store.ReadBucketsAsync(deviceId, query.Metrics, query.Range, interval, cancellationToken);
+        if (rows is null)
+        {
+            return null;
+        }
+
+        var series = new TelemetrySeries[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var stored = rows[i];
+            var buckets = new TelemetryBucket[stored.Count];
+            for (var b = 0; b < buckets.Length; b++)
+            {
+                var row = stored[b];
+                buckets[b] = new TelemetryBucket(row.Bucket, row.Min, row.Max, row.Sum / row.Count, row.Count);
+            }
+
+            series[i] = new BucketSeries(query.Metrics[i], buckets);
+        }
+
+        return series;
     }
 }

@@ -1,3 +1,5 @@
+using IotAspire.Api.Model;
+
 namespace IotAspire.Api.Apis;
 
 /// <summary>A half-open UTC range [From, To) of a telemetry query.</summary>
@@ -5,16 +7,23 @@ public readonly record struct TimeRange(DateTime From, DateTime To)
 {
     /// <summary>
     /// Fills in the defaults (a missing end is now, a missing start is 24 h before the end: the last 24 hours)
-    /// and rejects an empty or inverted range.
+    /// and rejects an empty or inverted range, and one longer than <see cref="TelemetryRules.MaxRange"/>.
     /// </summary>
     public static bool TryCreate(DateTimeOffset? from, DateTimeOffset? to, DateTimeOffset now, out TimeRange range, out string error)
     {
         var end = to ?? now;
-        var begin = from ?? end - Model.TelemetryRules.DefaultRange;
+        var begin = from ?? end - TelemetryRules.DefaultRange;
         range = new TimeRange(begin.UtcDateTime, end.UtcDateTime);
         if (end <= begin)
         {
             error = $"'to' ({end.UtcDateTime:O}) must be later than 'from' ({begin.UtcDateTime:O}); 'to' defaults to now.";
+            return false;
+        }
+
+        if (end - begin > TelemetryRules.MaxRange)
+        {
+            error = $"The range is {ResolutionPolicy.Describe(end - begin)}; the longest range is "
+                + $"{ResolutionPolicy.Describe(TelemetryRules.MaxRange)} (3 years): use a shorter range.";
             return false;
         }
 

@@ -3,11 +3,8 @@ namespace IotAspire.Api.Data;
 /// <summary>A row of the <c>devices</c> table. Never returned by the API as is: see <c>DeviceDto</c>.</summary>
 public sealed record DeviceRow(long Key, string DeviceId, string Name, DateTime CreatedAt, DateTime? LastSeen, DateTime? RevokedAt);
 
-/// <summary>A row of <c>telemetry</c> or <c>latest_values</c>: the time and the one value column that is set.</summary>
+/// <summary>A row of <c>latest_values</c>: the time and the one value column that is set.</summary>
 public sealed record StoredValue(DateTime Timestamp, object Value);
 
 /// <summary>A row of <c>latest_values</c> with its metric's name.</summary>
 public sealed record LatestValueRow(string Metric, StoredValue Latest);
-
-/// <summary>The device a telemetry query is about, and the metric's id when the metric is known at all.</summary>
-public sealed record SeriesKey(long DeviceKey, int? MetricId);

@@ -1,54 +1,119 @@
+using IotAspire.Api.Apis;
+using IotAspire.Api.Model;
+using IotAspire.Core.Telemetry;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace IotAspire.Api.Data;
 
-/// <summary>Reads stored telemetry (tables <c>telemetry</c>, <c>latest_values</c>, <c>metrics</c>).</summary>
+/// <summary>
+/// Reads stored telemetry: raw points (<c>telemetry</c>), rollups (<c>telemetry_1m</c>, <c>telemetry_1h</c>) and the
+/// latest values. A series query is one round trip whatever the number of metrics: one batch that checks the device
+/// and runs a statement per metric, each a plain index range scan in time order over the partitions of the range,
+/// planned with its own values. Device and metric ids are resolved inside the statements, so no lookup comes first.
+/// </summary>
 public sealed class TelemetryStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>The device's key and the metric's id (null when no device ever sent it); null when the device is unknown.</summary>
-    public async Task<SeriesKey?> FindSeriesAsync(string deviceId, string metric, CancellationToken cancellationToken)
+    private const string DeviceSql = "SELECT 1 FROM devices WHERE device_id = $1";
+
+    private const string SeriesCondition =
+        "device_key = (SELECT key FROM devices WHERE device_id = $1) AND metric_id = (SELECT id FROM metrics WHERE name = $2)";
+
+    // Raw points per metric in the range, from the hourly rollup (partly covered hours count in proportion), read
+    // in time order only until the running total passes the limit: every rollup row counts at least one point, so
+    // no more than limit + 1 rows are read, however long the range. NULL: the series stays within the limit.
+    // Only numeric values are rolled up, so a text or boolean series estimates 0 and is answered raw (and paged).
+    private const string EstimateSql = """
+        SELECT (SELECT running.total
+                FROM (SELECT sum(h.count * extract(epoch FROM least(h.bucket + interval '1 hour', $4) - greatest(h.bucket, $3))::float8 / 3600)
+                             OVER (ORDER BY h.bucket) AS total
+                      FROM telemetry_1h h
+                      WHERE h.device_key = d.key AND h.metric_id = m.id AND h.bucket >= $5 AND h.bucket < $4) running
+                WHERE running.total > $6
+                LIMIT 1)
+        FROM devices d
+        CROSS JOIN unnest($2::text[]) AS asked(name)
+        LEFT JOIN metrics m ON m.name = asked.name
+        WHERE d.device_id = $1
+        """;
+
+    // Both lower bounds are plain range conditions, so the primary key index seeks straight to the page
+    // (an "after IS NULL OR" filter would scan every earlier row).
+    private const string PointsSql = $"""
+        SELECT ts, num_value, bool_value, text_value FROM telemetry
+        WHERE {SeriesCondition} AND ts >= $3 AND ts > $5 AND ts < $4
+        ORDER BY ts
+        LIMIT $6
+        """;
+
+    /// <summary>
+    /// Whether some series holds more than <see cref="TelemetryRules.AutomaticMaxPoints"/> raw points in the range:
+    /// a number above that limit if so, else 0; null when the device is unknown.
+    /// </summary>
+    public async Task<long?> EstimateMaxPointsAsync(string deviceId, IReadOnlyList<string> metrics, TimeRange range, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT d.key, m.id FROM devices d LEFT JOIN metrics m ON m.name = $2 WHERE d.device_id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = deviceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = metric });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
+        await using var command = dataSource.CreateCommand(EstimateSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. metrics] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = range.From });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = range.To });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = ResolutionPolicy.BucketStart(range.From, TimeSpan.FromHours(1)) });
+        command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = TelemetryRules.AutomaticMaxPoints });
 
-        return new SeriesKey(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt32(1));
-    }
-
-    /// <summary>Points with <paramref name="from"/> &lt;= ts &lt; <paramref name="to"/> and ts &gt; <paramref name="after"/>, ordered by time.</summary>
-    public async Task<IReadOnlyList<StoredValue>> ReadPointsAsync(
-        long deviceKey, int metricId, DateTime from, DateTime to, DateTime? after, int take, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            """
-            SELECT ts, num_value, bool_value, text_value FROM telemetry
-            WHERE device_key = $1 AND metric_id = $2 AND ts >= $3 AND ts > $5 AND ts < $4
-            ORDER BY ts
-            LIMIT $6
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = deviceKey });
-        command.Parameters.Add(new NpgsqlParameter { Value = metricId });
-        command.Parameters.Add(new NpgsqlParameter { Value = from });
-        command.Parameters.Add(new NpgsqlParameter { Value = to });
-        // Both bounds are plain range conditions, so the primary key index seeks straight to the page
-        // (an "after IS NULL OR" filter would scan every earlier row). One microsecond is Postgres' resolution.
-        command.Parameters.Add(new NpgsqlParameter { Value = after ?? from.AddTicks(-TimeSpan.TicksPerMicrosecond) });
-        command.Parameters.Add(new NpgsqlParameter { Value = take });
-
-        var points = new List<StoredValue>(Math.Min(take, 1024));
+        long? estimate = null;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            points.Add(new StoredValue(reader.GetDateTime(0), ReadValue(reader, 1)));
+            var series = reader.IsDBNull(0) ? 0 : (long)Math.Ceiling(reader.GetDouble(0));
+            estimate = Math.Max(estimate ?? 0, series);
         }
 
-        return points;
+        return estimate;
+    }
+
+    /// <summary>
+    /// Per metric (in the order asked; empty for one the device never sent), up to <paramref name="take"/> points with
+    /// From &lt;= ts &lt; To and ts &gt; <paramref name="after"/>, ordered by time. Null when the device is unknown.
+    /// </summary>
+    public Task<IReadOnlyList<PointRow>[]?> ReadPointsAsync(
+        string deviceId, IReadOnlyList<string> metrics, TimeRange range, DateTime? after, int take, CancellationToken cancellationToken)
+    {
+        // One microsecond before From is "no cursor": Postgres keeps microseconds.
+        var afterBound = after ?? range.From.AddTicks(-TimeSpan.TicksPerMicrosecond);
+        return ReadSeriesAsync(deviceId, metrics, metric =>
+        {
+            var statement = SeriesStatement(PointsSql, deviceId, metric);
+            statement.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = range.From });
+            statement.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = range.To });
+            statement.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = afterBound });
+            statement.Parameters.Add(new NpgsqlParameter<int> { TypedValue = take });
+            return statement;
+        }, ReadPoint, Math.Min(take, 4096), cancellationToken);
+    }
+
+    /// <summary>
+    /// Per metric (in the order asked), the epoch-aligned buckets of <paramref name="interval"/> that overlap the range
+    /// and hold numeric values, ordered by time; whole buckets: the first and last may reach past the range.
+    /// Null when the device is unknown.
+    /// </summary>
+    public Task<IReadOnlyList<BucketRow>[]?> ReadBucketsAsync(
+        string deviceId, IReadOnlyList<string> metrics, TimeRange range, TelemetryResolution interval, CancellationToken cancellationToken)
+    {
+        var width = TelemetryResolutions.Width(interval);
+        var (sql, mergesRows) = BucketSql(interval);
+        var expected = (int)Math.Min(ResolutionPolicy.BucketCount(range, width), TelemetryRules.MaxBuckets);
+        return ReadSeriesAsync(deviceId, metrics, metric =>
+        {
+            var statement = SeriesStatement(sql, deviceId, metric);
+            statement.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = ResolutionPolicy.BucketStart(range.From, width) });
+            statement.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = range.To });
+            if (mergesRows)
+            {
+                statement.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = width, NpgsqlDbType = NpgsqlDbType.Interval });
+            }
+
+            return statement;
+        }, ReadBucket, expected, cancellationToken);
     }
 
     /// <summary>The device's key, or null when the device is unknown.</summary>
@@ -74,25 +139,115 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new LatestValueRow(reader.GetString(0), new StoredValue(reader.GetDateTime(1), ReadValue(reader, 2))));
+            var value = ReadValue(reader, 2);
+            rows.Add(new LatestValueRow(reader.GetString(0), new StoredValue(reader.GetDateTime(1), value.Kind switch
+            {
+                TelemetryValueKind.Number => value.Number,
+                TelemetryValueKind.Boolean => value.Boolean,
+                _ => value.Text!,
+            })));
         }
 
         return rows;
     }
 
+    /// <summary>
+    /// 1m and 1h are rollup rows as stored; 5m and 15m merge 1-minute rows, 6h and 1d merge hourly ones
+    /// (date_bin from the epoch, the same alignment the rollups have; $5 is the width).
+    /// </summary>
+    private static (string Sql, bool MergesRows) BucketSql(TelemetryResolution interval)
+    {
+        var (table, merge) = interval switch
+        {
+            TelemetryResolution.OneMinute => ("telemetry_1m", false),
+            TelemetryResolution.FiveMinutes or TelemetryResolution.FifteenMinutes => ("telemetry_1m", true),
+            TelemetryResolution.OneHour => ("telemetry_1h", false),
+            TelemetryResolution.SixHours or TelemetryResolution.OneDay => ("telemetry_1h", true),
+            _ => throw new ArgumentOutOfRangeException(nameof(interval), interval, "Raw points are not bucketed."),
+        };
+
+        return (merge
+            ? $"""
+              SELECT date_bin($5::interval, bucket, timestamptz 'epoch') AS b, min(min_value), max(max_value), sum(sum_value), sum(count)::bigint
+              FROM {table}
+              WHERE {SeriesCondition} AND bucket >= $3 AND bucket < $4
+              GROUP BY b
+              ORDER BY b
+              """
+            : $"""
+              SELECT bucket, min_value, max_value, sum_value, count
+              FROM {table}
+              WHERE {SeriesCondition} AND bucket >= $3 AND bucket < $4
+              ORDER BY bucket
+              """, merge);
+    }
+
+    /// <summary>
+    /// One batch, one round trip: whether the device exists, then one statement per metric, each result read into its
+    /// own list. Null when the device is unknown.
+    /// </summary>
+    private async Task<IReadOnlyList<T>[]?> ReadSeriesAsync<T>(
+        string deviceId, IReadOnlyList<string> metrics, Func<string, NpgsqlBatchCommand> statementFor, Func<NpgsqlDataReader, T> readRow,
+        int expectedRows, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        var device = new NpgsqlBatchCommand(DeviceSql);
+        device.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
+        batch.BatchCommands.Add(device);
+        foreach (var metric in metrics)
+        {
+            batch.BatchCommands.Add(statementFor(metric));
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var results = new IReadOnlyList<T>[metrics.Count];
+        for (var i = 0; i < metrics.Count; i++)
+        {
+            await reader.NextResultAsync(cancellationToken);
+            var rows = new List<T>(expectedRows);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(readRow(reader));
+            }
+
+            results[i] = rows;
+        }
+
+        return results;
+    }
+
+    /// <summary>A statement over one series: $1 is the device id, $2 the metric name.</summary>
+    private static NpgsqlBatchCommand SeriesStatement(string sql, string deviceId, string metric)
+    {
+        var statement = new NpgsqlBatchCommand(sql);
+        statement.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
+        statement.Parameters.Add(new NpgsqlParameter<string> { TypedValue = metric });
+        return statement;
+    }
+
+    private static PointRow ReadPoint(NpgsqlDataReader reader) => new(reader.GetDateTime(0), ReadValue(reader, 1));
+
+    private static BucketRow ReadBucket(NpgsqlDataReader reader) =>
+        new(reader.GetDateTime(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetInt64(4));
+
     /// <summary>Exactly one of the three value columns starting at <paramref name="first"/> is set (a CHECK constraint).</summary>
-    private static object ReadValue(NpgsqlDataReader reader, int first)
+    private static TelemetryValue ReadValue(NpgsqlDataReader reader, int first)
     {
         if (!reader.IsDBNull(first))
         {
-            return reader.GetDouble(first);
+            return TelemetryValue.FromNumber(reader.GetDouble(first));
         }
 
         if (!reader.IsDBNull(first + 1))
         {
-            return reader.GetBoolean(first + 1);
+            return TelemetryValue.FromBoolean(reader.GetBoolean(first + 1));
         }
 
-        return reader.GetString(first + 2);
+        return TelemetryValue.FromText(reader.GetString(first + 2));
     }
 }

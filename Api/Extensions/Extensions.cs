@@ -37,7 +37,8 @@ public static class Extensions
         // Binding failures (malformed JSON, a bad date) become exceptions, so the handler can say what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 
-        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new TelemetryValueJsonConverter()));
+        builder.Services.AddOpenApi(options => options.AddSchemaTransformer<TelemetrySchemaTransformer>());
         return builder;
     }
 

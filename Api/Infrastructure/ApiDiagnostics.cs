@@ -20,4 +20,7 @@ public static class ApiDiagnostics
 
     public static readonly Counter<long> BrokerFailures =
         Meter.CreateCounter<long>("iotaspire.api.broker.failures", "{failure}", "Broker account operations that failed.");
+
+    public static readonly Counter<long> TelemetryQueries =
+        Meter.CreateCounter<long>("iotaspire.api.telemetry.queries", "{query}", "Telemetry queries answered, by resolution (tag iot.telemetry.resolution).");
 }

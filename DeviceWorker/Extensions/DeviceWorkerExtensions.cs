@@ -1,5 +1,6 @@
 using IotAspire.Core;
 using IotAspire.Core.Protocol;
+using IotAspire.Core.Telemetry.Maintenance;
 using IotAspire.DeviceWorker.DeadLetters;
 using IotAspire.DeviceWorker.Diagnostics;
 using IotAspire.DeviceWorker.Messaging;
@@ -38,10 +39,17 @@ public static class DeviceWorkerExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<DeviceDirectory>();
         builder.Services.AddSingleton<MetricDirectory>();
+        builder.Services.AddSingleton<PartitionDirectory>();
         builder.Services.AddSingleton<TelemetryStore>();
         builder.Services.AddSingleton<TelemetryBatchWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TelemetryBatchWriter>());
         builder.Services.AddMessageHandler<TelemetryMessageHandler>(DeviceTopics.TelemetryFilter);
+
+        builder.Services.AddOptions<RetentionOptions>()
+            .Bind(builder.Configuration.GetSection(RetentionOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHostedService<TelemetryMaintenanceService>();
         return builder;
     }
 

@@ -34,6 +34,13 @@ public sealed class TelemetryOptions
     [Range(0, 86_400)]
     public int DeviceCacheSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// How long a partition is remembered as existing. Retention may drop old partitions; a write that finds one
+    /// missing also forgets them at once, so this only bounds how long a stale entry can cost a retry.
+    /// </summary>
+    [Range(1, 86_400)]
+    public int PartitionCacheSeconds { get; set; } = 600;
+
     [Range(1, 300)]
     public int MaxRetryDelaySeconds { get; set; } = 10;
 }

@@ -6,10 +6,11 @@ namespace IotAspire.DeviceWorker.Telemetry;
 
 /// <summary>
 /// Writes batches of points in one transaction: binary COPY into a temporary staging table, then an
-/// idempotent insert into <c>telemetry</c> (a redelivered message adds nothing), the newer values into
-/// <c>latest_values</c>, and the devices' <c>last_seen</c>.
+/// idempotent insert into <c>telemetry</c> (a redelivered message adds nothing) that also folds the inserted
+/// numbers into the 1-minute and 1-hour rollups, the newer values into <c>latest_values</c>, and the devices'
+/// <c>last_seen</c>. The partitions the batch needs are created first.
 /// </summary>
-public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory devices, MetricDirectory metrics)
+public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory devices, MetricDirectory metrics, PartitionDirectory partitions)
 {
     private const string CreateStaging = """
         CREATE TEMP TABLE IF NOT EXISTS telemetry_staging (
@@ -21,10 +22,37 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
     private const string CopyStaging =
         "COPY telemetry_staging (device_key, metric_id, ts, num_value, bool_value, text_value) FROM STDIN (FORMAT BINARY)";
 
-    private const string InsertTelemetry = """
-        INSERT INTO telemetry (device_key, metric_id, ts, num_value, bool_value, text_value)
-        SELECT device_key, metric_id, ts, num_value, bool_value, text_value FROM telemetry_staging
-        ON CONFLICT DO NOTHING
+    // One statement: the rows actually inserted (RETURNING skips those ON CONFLICT DO NOTHING left out, so a
+    // redelivered message is never counted twice) feed both rollups. GROUP BY gives one row per key, as
+    // ON CONFLICT DO UPDATE requires; ORDER BY makes concurrent writers (replicas given the same redelivered
+    // points) take their row locks in the same order. Late points simply update the older buckets they fall in.
+    private const string InsertTelemetryAndRollups = """
+        WITH inserted AS (
+            INSERT INTO telemetry (device_key, metric_id, ts, num_value, bool_value, text_value)
+            SELECT device_key, metric_id, ts, num_value, bool_value, text_value FROM telemetry_staging
+            ORDER BY device_key, metric_id, ts
+            ON CONFLICT DO NOTHING
+            RETURNING device_key, metric_id, ts, num_value
+        ), minutes AS (
+            INSERT INTO telemetry_1m AS r (device_key, metric_id, bucket, min_value, max_value, sum_value, count, first_ts, last_ts)
+            SELECT device_key, metric_id, date_bin('1 minute', ts, 'epoch'), min(num_value), max(num_value), sum(num_value), count(*), min(ts), max(ts)
+            FROM inserted WHERE num_value IS NOT NULL
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET
+                min_value = least(r.min_value, excluded.min_value), max_value = greatest(r.max_value, excluded.max_value),
+                sum_value = r.sum_value + excluded.sum_value, count = r.count + excluded.count,
+                first_ts = least(r.first_ts, excluded.first_ts), last_ts = greatest(r.last_ts, excluded.last_ts)
+        ), hours AS (
+            INSERT INTO telemetry_1h AS r (device_key, metric_id, bucket, min_value, max_value, sum_value, count, first_ts, last_ts)
+            SELECT device_key, metric_id, date_bin('1 hour', ts, 'epoch'), min(num_value), max(num_value), sum(num_value), count(*), min(ts), max(ts)
+            FROM inserted WHERE num_value IS NOT NULL
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET
+                min_value = least(r.min_value, excluded.min_value), max_value = greatest(r.max_value, excluded.max_value),
+                sum_value = r.sum_value + excluded.sum_value, count = r.count + excluded.count,
+                first_ts = least(r.first_ts, excluded.first_ts), last_ts = greatest(r.last_ts, excluded.last_ts)
+        )
+        SELECT count(*)::int FROM inserted
         """;
 
     // DISTINCT ON: one row per key, else ON CONFLICT DO UPDATE would touch a row twice. Sorted by key so that
@@ -59,7 +87,16 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         {
             var metricIds = await metrics.ResolveAsync(
                 registered.SelectMany(p => p.Points).Select(p => p.Metric).ToHashSet(StringComparer.Ordinal), cancellationToken);
-            inserted = await WriteRegisteredAsync(registered, deviceKeys, metricIds, cancellationToken);
+            try
+            {
+                inserted = await WriteRegisteredAsync(registered, deviceKeys, metricIds, cancellationToken);
+            }
+            catch (Exception ex) when (PartitionDirectory.IsMissingPartition(ex))
+            {
+                // Retention dropped a partition we remembered: forget them all and write once more, creating it again.
+                partitions.Forget();
+                inserted = await WriteRegisteredAsync(registered, deviceKeys, metricIds, cancellationToken);
+            }
         }
 
         foreach (var pending in batch)
@@ -77,6 +114,11 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+
+        // Before the batch's transaction, in a short one of its own: creating a partition locks the whole parent table,
+        // and holding that lock through the batch would stall the other writers and every reader until our commit.
+        await partitions.EnsureAsync(connection, batch.SelectMany(p => p.Points).Select(p => p.Timestamp), cancellationToken);
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         await using (var create = new NpgsqlCommand(CreateStaging, connection, transaction))
@@ -103,9 +145,9 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         }
 
         int inserted;
-        await using (var insert = new NpgsqlCommand(InsertTelemetry, connection, transaction))
+        await using (var insert = new NpgsqlCommand(InsertTelemetryAndRollups, connection, transaction))
         {
-            inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
+            inserted = (int)(await insert.ExecuteScalarAsync(cancellationToken))!;
         }
 
         await using (var latest = new NpgsqlCommand(UpsertLatest, connection, transaction))

@@ -35,6 +35,10 @@ public sealed class VirtualDevice(
         : MqttQualityOfServiceLevel.AtLeastOnce;
     private MqttCredentials _credentials = credentials;
     private bool _countedAsConnected;
+    private long _messagesSent;
+
+    /// <summary>Telemetry messages of this device the broker accepted (a load run checks storage against it).</summary>
+    public long MessagesSent => Interlocked.Read(ref _messagesSent);
 
     /// <summary>Sends telemetry every <paramref name="period"/>, starting after <paramref name="startDelay"/>, until cancelled.</summary>
     public async Task RunAsync(TimeSpan period, TimeSpan startDelay, CancellationToken cancellationToken)
@@ -93,6 +97,7 @@ public sealed class VirtualDevice(
             // Mosquitto answers "no matching subscribers" when no one listens yet: the broker still took the message.
             if (result.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers)
             {
+                Interlocked.Increment(ref _messagesSent);
                 SimulatorDiagnostics.MessageSent();
                 return;
             }

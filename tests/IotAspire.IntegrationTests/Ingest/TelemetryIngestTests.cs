@@ -122,8 +122,9 @@ public sealed class TelemetryIngestTests(StackFixture stack)
             var url = $"/api/devices/{device.Id}/telemetry?metric=n&from=2025-11-26T00:00:00Z&to=2025-11-27T00:00:00Z&limit=10"
                 + (after is null ? "" : "&after=" + Uri.EscapeDataString(after));
             using var json = JsonDocument.Parse(await stack.Api.GetStringAsync(url));
-            values.AddRange(json.RootElement.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("value").GetRawText()));
-            after = json.RootElement.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+            var series = json.RootElement.GetProperty("series")[0];
+            values.AddRange(series.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("value").GetRawText()));
+            after = series.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
             if (after is null)
             {
                 break;
@@ -159,7 +160,7 @@ public sealed class TelemetryIngestTests(StackFixture stack)
     private async Task<List<(string T, string Value)>> PointsAsync(string deviceId, string metric, string range)
     {
         using var json = JsonDocument.Parse(await stack.Api.GetStringAsync($"/api/devices/{deviceId}/telemetry?metric={Uri.EscapeDataString(metric)}&{range}"));
-        return json.RootElement.GetProperty("points").EnumerateArray()
+        return json.RootElement.GetProperty("series")[0].GetProperty("points").EnumerateArray()
             .Select(p => (DateTimeOffset.Parse(p.GetProperty("t").GetString()!, System.Globalization.CultureInfo.InvariantCulture).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
                 p.GetProperty("value").GetRawText()))
             .ToList();

@@ -10,10 +10,11 @@ public class TelemetryApiTests
 {
     private static readonly DateTimeOffset Noon = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
 
-    private static Task<Results<Ok<TelemetryPage>, ProblemHttpResult>> Get(
+    private static Task<Results<TelemetryJsonResult, ProblemHttpResult>> Get(
         string id = "dev-1", string? metric = "temperature", DateTimeOffset? from = null, DateTimeOffset? to = null,
-        int? limit = null, string? after = null) =>
-        TelemetryApi.GetTelemetry(id, metric, from, to, limit, after, ApiTestDoubles.TelemetryStore(), TimeProvider.System, CancellationToken.None);
+        int? limit = null, string? after = null, string? interval = null) =>
+        TelemetryApi.GetTelemetry(id, metric is null ? null : [metric], from, to, interval, limit, after,
+            ApiTestDoubles.TelemetryStore(), TimeProvider.System, CancellationToken.None);
 
     [Theory]
     [InlineData("a/b")]
@@ -81,6 +82,30 @@ public class TelemetryApiTests
 
         var badRequest = Assert.IsType<ProblemHttpResult>(response.Result);
         Assert.Equal("Invalid cursor", badRequest.ProblemDetails.Title);
+    }
+
+    [Theory]
+    [InlineData("2m", "Invalid interval")]
+    [InlineData("1H", "Invalid interval")]
+    [InlineData("1m", "Too many buckets")]
+    public async Task GetTelemetry_UnknownIntervalOrTooManyBuckets_ReturnsBadRequest(string interval, string title)
+    {
+        var response = await Get(from: Noon.AddDays(-90), to: Noon, interval: interval);
+
+        var badRequest = Assert.IsType<ProblemHttpResult>(response.Result);
+        Assert.Equal(title, badRequest.ProblemDetails.Title);
+    }
+
+    [Fact]
+    public async Task GetTelemetry_TooManyMetrics_ReturnsBadRequestBeforeTheDatabase()
+    {
+        var metrics = Enumerable.Range(0, TelemetryRules.MaxMetricsPerRequest + 1).Select(i => $"m{i}").ToArray();
+
+        var response = await TelemetryApi.GetTelemetry("dev-1", metrics, null, null, null, null, null,
+            ApiTestDoubles.TelemetryStore(), TimeProvider.System, CancellationToken.None);
+
+        var badRequest = Assert.IsType<ProblemHttpResult>(response.Result);
+        Assert.Equal("Invalid metric", badRequest.ProblemDetails.Title);
     }
 
     [Theory]

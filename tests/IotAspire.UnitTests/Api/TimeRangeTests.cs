@@ -57,4 +57,18 @@ public class TimeRangeTests
 
         Assert.Contains("must be later than 'from'", error);
     }
+
+    [Fact]
+    public void TryCreate_ExactlyThreeYears_Passes()
+    {
+        Assert.True(TimeRange.TryCreate(Now - IotAspire.Api.Model.TelemetryRules.MaxRange, Now, Now, out _, out _));
+    }
+
+    [Fact]
+    public void TryCreate_LongerThanThreeYears_FailsWithReason()
+    {
+        Assert.False(TimeRange.TryCreate(Now - IotAspire.Api.Model.TelemetryRules.MaxRange - TimeSpan.FromSeconds(1), Now, Now, out _, out var error));
+
+        Assert.Contains("the longest range is 1,096 days (3 years)", error);
+    }
 }

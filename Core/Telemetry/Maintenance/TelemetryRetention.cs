@@ -1,0 +1,165 @@
+using Npgsql;
+
+namespace IotAspire.Core.Telemetry.Maintenance;
+
+/// <summary>
+/// Partition maintenance of the telemetry tables: creates the partitions of the next days ahead of the writers and
+/// applies retention by dropping whole partitions (never DELETE: dropping frees the disk at once and leaves no bloat).
+/// A session advisory lock lets only one replica run it at a time; the others skip.
+/// </summary>
+public static class TelemetryRetention
+{
+    /// <summary>The name under which the Archiver records how far it exported raw telemetry.</summary>
+    public const string WatermarkName = "telemetry";
+
+    private const long LockId = 0x1077A5_7E7E;
+    private const string LockNotAvailable = "55P03";
+
+    public static async Task<TelemetryMaintenanceResult> RunAsync(
+        NpgsqlDataSource dataSource, RetentionOptions options, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (!await ScalarAsync<bool>(connection, "SELECT pg_try_advisory_lock($1)", cancellationToken, LockId))
+        {
+            return TelemetryMaintenanceResult.Skipped;
+        }
+
+        try
+        {
+            var deferred = new List<string>();
+            var created = await PrecreateAsync(connection, options, now, deferred, cancellationToken);
+
+            var watermark = await ScalarAsync<DateTime?>(connection,
+                "SELECT exported_until FROM archive_watermarks WHERE name = $1", cancellationToken, WatermarkName);
+            var rawCutoff = RetentionPlan.RawCutoff(options, now, watermark is { } w ? new DateTimeOffset(w, TimeSpan.Zero) : null);
+            var rollupCutoff = RetentionPlan.RollupCutoff(options, now);
+
+            var dropped = new List<PartitionRange>();
+            foreach (var table in TelemetryTables.All)
+            {
+                var due = RetentionPlan.Due(await PartitionsAsync(connection, table, cancellationToken), table.IsRaw ? rawCutoff : rollupCutoff);
+                foreach (var partition in due)
+                {
+                    if (await TryDdlAsync(connection, options, $"DROP TABLE IF EXISTS {QuoteIdentifier(partition.Name)}", [], cancellationToken) is not null)
+                    {
+                        dropped.Add(partition);
+                    }
+                    else
+                    {
+                        deferred.Add(partition.Name);
+                    }
+                }
+            }
+
+            return new TelemetryMaintenanceResult(true, created, dropped, deferred, rawCutoff, rollupCutoff);
+        }
+        finally
+        {
+            await UnlockAsync(connection);
+        }
+    }
+
+    /// <summary>Every partition of <paramref name="table"/> with the end of its range.</summary>
+    public static async Task<IReadOnlyList<PartitionRange>> PartitionsAsync(
+        NpgsqlConnection connection, PartitionedTable table, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT partition_name, range_end FROM iot_partitions_before($1, 'infinity')", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table.Name });
+        var partitions = new List<PartitionRange>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            partitions.Add(new PartitionRange(table.Name, reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
+        }
+
+        return partitions;
+    }
+
+    private static async Task<List<string>> PrecreateAsync(
+        NpgsqlConnection connection, RetentionOptions options, DateTimeOffset now, List<string> deferred, CancellationToken cancellationToken)
+    {
+        var existing = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var table in TelemetryTables.All)
+        {
+            existing.UnionWith((await PartitionsAsync(connection, table, cancellationToken)).Select(p => p.Name));
+        }
+
+        var created = new List<string>();
+        foreach (var (table, lowerBound) in RetentionPlan.ToPrecreate(options, now))
+        {
+            var name = await TryDdlAsync(
+                connection, options, "SELECT iot_ensure_partition($1, $2, $3)", [table.Name, table.Unit, lowerBound], cancellationToken);
+            if (name is null)
+            {
+                deferred.Add($"{table.Name} {lowerBound:yyyy-MM-dd} (create)");
+            }
+            else if (existing.Add((string)name))
+            {
+                created.Add((string)name);
+            }
+        }
+
+        return created;
+    }
+
+    /// <summary>
+    /// Runs one DDL statement in its own transaction, waiting at most the lock timeout: DDL needs an ACCESS EXCLUSIVE
+    /// lock on the parent table, and while it waits every new reader and writer of the table queues behind it.
+    /// Returns the statement's scalar result (DBNull for none), or null when the lock was not granted in time.
+    /// </summary>
+    private static async Task<object?> TryDdlAsync(
+        NpgsqlConnection connection, RetentionOptions options, string sql, object[] parameters, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var timeout = new NpgsqlCommand($"SET LOCAL lock_timeout = '{options.LockTimeoutSeconds}s'", connection, transaction))
+        {
+            await timeout.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        object? result;
+        try
+        {
+            await using var command = new NpgsqlCommand(sql, connection, transaction);
+            foreach (var parameter in parameters)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+            }
+
+            result = await command.ExecuteScalarAsync(cancellationToken) ?? DBNull.Value;
+        }
+        catch (PostgresException ex) when (ex.SqlState == LockNotAvailable)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return null;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    /// <summary>Not cancellable: the lock must not stay with a pooled session. A session that broke took its lock with it.</summary>
+    private static async Task UnlockAsync(NpgsqlConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({LockId})", connection);
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is null or DBNull ? default! : (T)value;
+    }
+
+    private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

@@ -1,0 +1,65 @@
+using IotAspire.Bench.Infrastructure;
+using IotAspire.Bench.Ingest;
+using IotAspire.Bench.Query;
+
+namespace IotAspire.Bench;
+
+/// <summary>The bench's commands. Each starts the stack itself, stops by itself and writes one JSON file under bench/results/.</summary>
+public static class BenchCommands
+{
+    private const string Usage = """
+        Usage: dotnet run -c Release --project bench/IotAspire.Bench -- <command> [options]
+
+          ingest  --devices 1000 --values 10 --qos 1 --seconds 60 --rate 0 [--broker-seconds N] [--warmup 10]
+                  (a) broker-only ceiling, (b) whole stack with verification, (c) worker RSS and CPU.
+                  --rate 0 publishes as fast as possible; N paces all devices together at N messages/s.
+          query   --dense 1 --sparse-devices 999 --days 30 [--requests 200] [--warmup 30] [--data-root DIR]
+                  loads the data set straight into PostgreSQL, then times the Api's telemetry queries.
+                  URL templates (placeholders {id} {metric} {metrics} {from} {to} {limit}):
+                  --raw-url, --hourly-url, --hourly5-url
+
+        Common: --results DIR (default bench/results), --keep-logs.
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // First Ctrl+C: stop the run cleanly (the stack is torn down); a second one kills the process.
+            e.Cancel = !stop.IsCancellationRequested;
+            stop.Cancel();
+        };
+
+        try
+        {
+            var options = BenchArguments.Parse(args.Skip(1));
+            return args[0] switch
+            {
+                "ingest" => await IngestBenchmark.RunAsync(IngestSettings.From(options), stop.Token),
+                "query" => await QueryBenchmark.RunAsync(QuerySettings.From(options), stop.Token),
+                _ => Fail($"Unknown command '{args[0]}'.\n{Usage}"),
+            };
+        }
+        catch (ArgumentException ex)
+        {
+            return Fail($"{ex.Message}\n{Usage}");
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return Fail("Cancelled.");
+        }
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine(message);
+        return 2;
+    }
+}

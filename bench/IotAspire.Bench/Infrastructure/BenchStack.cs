@@ -1,0 +1,173 @@
+using System.Security.Cryptography;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using IotAspire.Core;
+using IotAspire.Core.Mqtt;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace IotAspire.Bench.Infrastructure;
+
+/// <summary>
+/// The whole system started from the AppHost by Aspire.Hosting.Testing in executables mode, on free ports, without
+/// the demo simulator, and with known broker secrets (the broker-only run subscribes with the worker's account).
+/// </summary>
+public sealed class BenchStack : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    private BenchStack(DistributedApplication app, Uri api, MqttConnection broker, string database, string workerPassword, string logFile)
+    {
+        App = app;
+        ApiAddress = api;
+        Broker = broker;
+        DatabaseConnectionString = database;
+        WorkerPassword = workerPassword;
+        LogFile = logFile;
+    }
+
+    public DistributedApplication App { get; }
+    public Uri ApiAddress { get; }
+    public MqttConnection Broker { get; }
+    public string DatabaseConnectionString { get; }
+    public string WorkerUser => "deviceworker";
+    public string WorkerPassword { get; }
+    public string LogFile { get; }
+
+    /// <param name="notStarted">Resources that stay down until started with a command (e.g. the worker, so that it has no broker session yet).</param>
+    /// <param name="dataRoot">A data folder kept between runs, or null for a fresh one.</param>
+    public static async Task<BenchStack> StartAsync(string kind, IReadOnlyCollection<string> notStarted, string? dataRoot, CancellationToken cancellationToken)
+    {
+        var logFile = Path.Combine(AppContext.BaseDirectory, "logs", $"{kind}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.log");
+        var secrets = BenchSecrets.Load(dataRoot);
+        var args = new List<string>
+        {
+            "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Simulator:Devices=0",
+            $"Parameters:mqtt-admin-password={secrets.MqttAdmin}",
+            $"Parameters:mqtt-worker-password={secrets.MqttWorker}",
+            $"Parameters:postgres-password={secrets.Postgres}",
+        };
+        if (dataRoot is not null)
+        {
+            args.Add($"Infra:DataRoot={Path.GetFullPath(dataRoot)}");
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            [.. args], (options, _) => options.DisableDashboard = true, timeout.Token);
+
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            var resource = builder.CreateResourceBuilder(project);
+            // No collector runs here: exporting to nowhere costs CPU during the measurement and slows shutdown.
+            resource.WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+            if (notStarted.Contains(project.Name))
+            {
+                resource.WithExplicitStart();
+            }
+        }
+
+        builder.Services.AddLogging(logging => logging
+            .ClearProviders()
+            .SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning)
+            .AddProvider(new FileLoggerProvider(logFile)));
+
+        var app = await builder.BuildAsync(timeout.Token);
+        try
+        {
+            await app.StartAsync(timeout.Token);
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Api, timeout.Token);
+            var api = app.GetEndpoint(ResourceNames.Api, "http");
+            var broker = MqttConnection.Parse(await app.GetConnectionStringAsync(ResourceNames.Mqtt, timeout.Token));
+            var database = await app.GetConnectionStringAsync(ResourceNames.Database, timeout.Token)
+                ?? throw new InvalidOperationException("No iotdb connection string.");
+            return new BenchStack(app, api, broker, database, secrets.MqttWorker, logFile);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task StartResourceAsync(string name, CancellationToken cancellationToken)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, cancellationToken);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"Starting {name} failed: {result.Message}");
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
+    }
+
+    public async Task StopResourceAsync(string name, CancellationToken cancellationToken)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StopCommand, cancellationToken);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"Stopping {name} failed: {result.Message}");
+        }
+    }
+
+    /// <summary>The process id DCP reports for a resource (for a project, its "dotnet run" launcher).</summary>
+    public int ResourcePid(string name)
+    {
+        if (!App.ResourceNotifications.TryGetCurrentState(name, out var state))
+        {
+            throw new InvalidOperationException($"No state for resource {name}.");
+        }
+
+        var pid = state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
+        return pid is null ? 0 : Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await App.StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        }
+        catch (TimeoutException)
+        {
+            Console.Error.WriteLine("The stack did not stop within a minute; disposing anyway.");
+        }
+
+        await App.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Known secrets: fresh ones per run, or, with a kept data folder, the ones its database and broker were created with.
+    /// </summary>
+    private sealed record BenchSecrets(string Postgres, string MqttAdmin, string MqttWorker)
+    {
+        public static BenchSecrets Load(string? dataRoot)
+        {
+            if (dataRoot is null)
+            {
+                return New();
+            }
+
+            Directory.CreateDirectory(dataRoot);
+            var file = Path.Combine(dataRoot, "bench-secrets.txt");
+            if (File.Exists(file))
+            {
+                var lines = File.ReadAllLines(file);
+                return new BenchSecrets(lines[0], lines[1], lines[2]);
+            }
+
+            var secrets = New();
+            File.WriteAllLines(file, [secrets.Postgres, secrets.MqttAdmin, secrets.MqttWorker]);
+            return secrets;
+        }
+
+        private static BenchSecrets New() => new(Secret(), Secret(), Secret());
+
+        private static string Secret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+    }
+}

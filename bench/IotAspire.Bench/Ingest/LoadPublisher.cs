@@ -1,0 +1,104 @@
+using IotAspire.Core.Mqtt;
+using IotAspire.Simulator;
+using IotAspire.Simulator.Api;
+using IotAspire.Simulator.Devices;
+using Microsoft.Extensions.Logging;
+
+namespace IotAspire.Bench.Ingest;
+
+/// <summary>
+/// The Simulator's load mode run in-process: the same <see cref="VirtualDevice"/>s (one MQTT connection each,
+/// registered through the Api like the Simulator does), so that every message the broker accepted is counted per device.
+/// </summary>
+public sealed class LoadPublisher(
+    IReadOnlyList<(string Id, MqttCredentials Credentials)> devices,
+    SimulatorOptions options,
+    MqttConnection broker,
+    HttpClient http,
+    DeviceRegistrationClient registration,
+    ILoggerFactory loggers) : IDisposable
+{
+    private const int ConcurrentRegistrations = 16;
+
+    public SimulatorOptions Options => options;
+
+    public static async Task<LoadPublisher> RegisterAsync(Uri api, IngestSettings settings, MqttConnection broker, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var options = new SimulatorOptions
+        {
+            Devices = settings.Devices,
+            IdPrefix = settings.IdPrefix,
+            ValuesPerMessage = settings.Values,
+            Qos = settings.Qos,
+            RatePerSecond = settings.Rate,
+            // Rate 0 = as fast as possible: a 1 ms period that every device is always behind of, so it never waits.
+            IntervalSeconds = 0.001,
+            TraceMessages = false,
+        };
+        var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(30) };
+        var registration = new DeviceRegistrationClient(http, loggers.CreateLogger<DeviceRegistrationClient>());
+        using var gate = new SemaphoreSlim(ConcurrentRegistrations);
+        var registered = await Task.WhenAll(Enumerable.Range(0, settings.Devices).Select(async index =>
+        {
+            var id = options.DeviceId(index);
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                return (id, await registration.GetCredentialsAsync(id, cancellationToken));
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return new LoadPublisher(registered, options, broker, http, registration, loggers);
+    }
+
+    /// <summary>Connects every device and lets each send as its options say, until the run is stopped.</summary>
+    public PublishRun Start()
+    {
+        var stop = new CancellationTokenSource();
+        var period = options.MessagePeriod;
+        var running = devices.Select((device, index) =>
+        {
+            var virtualDevice = new VirtualDevice(device.Id, device.Credentials, broker, options, registration, loggers.CreateLogger<VirtualDevice>());
+            var startDelay = period * index / devices.Count;
+            return (device.Id, virtualDevice, RunAsync(virtualDevice, period, startDelay, stop.Token));
+        }).ToList();
+        return new PublishRun(running, stop);
+    }
+
+    private static async Task RunAsync(VirtualDevice device, TimeSpan period, TimeSpan startDelay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await device.RunAsync(period, startDelay, cancellationToken);
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // The run is over. A publish cut short by the stop surfaces as MQTTnet's timeout, not as a cancellation;
+            // a message whose acknowledgement never came is not counted as sent (and may still be stored: "extra").
+        }
+    }
+
+    public void Dispose() => http.Dispose();
+}
+
+/// <summary>A running load: counts while it runs, per-device totals once stopped.</summary>
+public sealed class PublishRun(IReadOnlyList<(string Id, VirtualDevice Device, Task Task)> devices, CancellationTokenSource stop)
+{
+    public long Sent => SimulatorDiagnostics.Sent;
+    public long Failed => SimulatorDiagnostics.Failed;
+    public long Connected => SimulatorDiagnostics.Connected;
+
+    /// <summary>Stops sending, says goodbye (offline status, clean disconnect) and returns what each device sent.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> StopAsync()
+    {
+        await stop.CancelAsync();
+        await Task.WhenAll(devices.Select(d => d.Task));
+        var sent = devices.ToDictionary(d => d.Id, d => d.Device.MessagesSent, StringComparer.Ordinal);
+        await Task.WhenAll(devices.Select(d => d.Device.DisposeAsync().AsTask()));
+        stop.Dispose();
+        return sent;
+    }
+}

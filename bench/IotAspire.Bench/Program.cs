@@ -1,0 +1,3 @@
+using IotAspire.Bench;
+
+return await BenchCommands.RunAsync(args);
