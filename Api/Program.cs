@@ -1,5 +1,6 @@
 using IotAspire.Api.Apis;
 using IotAspire.Api.Extensions;
+using IotAspire.Api.Realtime;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -17,5 +18,8 @@ app.MapApiDocuments();
 var api = app.MapGroup("/api");
 api.MapDevicesApi();
 api.MapTelemetryApi();
+api.MapShadowApi();
+api.MapCommandsApi();
+app.MapHub<DevicesHub>(DevicesHub.Path);
 
 app.Run();

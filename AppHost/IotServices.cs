@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using IotAspire.AppHost.Infrastructure;
 using IotAspire.Core;
+using IotAspire.Core.Mqtt;
 
 namespace IotAspire.AppHost;
 
@@ -8,19 +9,28 @@ public static class IotServices
 {
     public static void AddIotServices(this IDistributedApplicationBuilder builder, InfraResources infra, BrokerSecrets broker)
     {
+        var apiBrokerPassword = builder.AddApiBrokerPassword();
+
         // Schema and broker service accounts, once, before any service starts.
         var migrations = builder.AddService<Projects.Migrations>(ResourceNames.Migrations)
             .WithDatabase(infra)
             .WithBroker(infra)
             .WithBrokerAdmin(broker)
             .WithEnvironment("WorkerAccount__Username", BrokerSecrets.WorkerUser)
-            .WithEnvironment("WorkerAccount__Password", broker.WorkerPassword);
+            .WithEnvironment("WorkerAccount__Password", broker.WorkerPassword)
+            .WithEnvironment("ApiAccount__Username", ServiceAccounts.ApiUsername)
+            .WithEnvironment("ApiAccount__Password", apiBrokerPassword);
 
+        // Two replicas from the start, so that nothing comes to assume it is the only one: commands, the event relay
+        // and SignalR (Redis backplane) are built for any number. Their endpoint is proxied: one port, round robin.
         var api = builder.AddService<Projects.Api>(ResourceNames.Api)
             .WithDatabase(infra)
             .WithRedis(infra)
             .WithBroker(infra)
             .WithBrokerAdmin(broker)
+            .WithEnvironment("Mqtt__Username", ServiceAccounts.ApiUsername)
+            .WithEnvironment("Mqtt__Password", apiBrokerPassword)
+            .WithReplicas(builder.Configuration.GetValue("Api:Replicas", 2))
             .WaitForCompletion(migrations)
             .WithHttpHealthCheck("/health")
             .WithUrlForEndpoint("http", url => url.DisplayText = "API")

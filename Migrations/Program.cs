@@ -12,6 +12,10 @@ builder.Services.AddOptions<WorkerAccountOptions>()
     .Bind(builder.Configuration.GetSection(WorkerAccountOptions.Section))
     .ValidateDataAnnotations()
     .ValidateOnStart();
+builder.Services.AddOptions<ApiAccountOptions>()
+    .Bind(builder.Configuration.GetSection(ApiAccountOptions.Section))
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
 builder.Services.AddHostedService<SetupRunner>();
 
 builder.Build().Run();

@@ -12,6 +12,7 @@ public sealed class SetupRunner(
     NpgsqlDataSource dataSource,
     IBrokerAccounts brokerAccounts,
     IOptions<WorkerAccountOptions> workerAccount,
+    IOptions<ApiAccountOptions> apiAccount,
     IConfiguration configuration,
     IHostApplicationLifetime lifetime,
     ILogger<SetupRunner> logger) : BackgroundService
@@ -30,9 +31,13 @@ public sealed class SetupRunner(
             var applied = await SchemaMigrator.MigrateAsync(dataSource, stoppingToken);
             logger.LogInformation("Schema is current; applied now: {Versions}", applied.Count == 0 ? "none" : string.Join(", ", applied));
 
-            var account = workerAccount.Value;
-            await brokerAccounts.UpsertServiceAsync(account.Username, account.Password, WorkerAcls, stoppingToken);
-            logger.LogInformation("Broker account {Username} is ready", account.Username);
+            var worker = workerAccount.Value;
+            await brokerAccounts.UpsertServiceAsync(worker.Username, worker.Password, ServiceAccounts.WorkerAcls, stoppingToken);
+            logger.LogInformation("Broker account {Username} is ready", worker.Username);
+
+            var api = apiAccount.Value;
+            await brokerAccounts.UpsertServiceAsync(api.Username, api.Password, ServiceAccounts.ApiAcls, stoppingToken);
+            logger.LogInformation("Broker account {Username} is ready", api.Username);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
@@ -45,16 +50,4 @@ public sealed class SetupRunner(
             lifetime.StopApplication();
         }
     }
-
-    /// <summary>
-    /// The worker consumes every device topic through shared subscriptions (client projects add their own
-    /// topics without touching the broker setup) and publishes replies to devices.
-    /// </summary>
-    private static readonly IReadOnlyList<BrokerAcl> WorkerAcls =
-    [
-        BrokerAcl.Subscribe("#"),
-        BrokerAcl.Subscribe("$share/#"),
-        BrokerAcl.PublishReceive("#"),
-        BrokerAcl.PublishSend("devices/#"),
-    ];
 }

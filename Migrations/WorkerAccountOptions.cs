@@ -13,3 +13,15 @@ public sealed class WorkerAccountOptions
     [Required]
     public string Password { get; set; } = "";
 }
+
+/// <summary>The Api's own broker account (shadow messages, commands, command answers), created or updated on every run.</summary>
+public sealed class ApiAccountOptions
+{
+    public const string Section = "ApiAccount";
+
+    [Required]
+    public string Username { get; set; } = "";
+
+    [Required]
+    public string Password { get; set; } = "";
+}

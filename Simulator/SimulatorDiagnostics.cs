@@ -21,6 +21,18 @@ public static class SimulatorDiagnostics
     private static readonly Counter<long> ConnectsCounter =
         Meter.CreateCounter<long>("iotaspire.simulator.connects", "{connect}", "Successful MQTT connects (first and re-connects).");
 
+    private static readonly Counter<long> CommandsCounter =
+        Meter.CreateCounter<long>("iotaspire.simulator.commands", "{command}", "Commands answered, by name and status.");
+
+    private static readonly Counter<long> ShadowReportsCounter =
+        Meter.CreateCounter<long>("iotaspire.simulator.shadow.reports", "{report}", "Reported-state updates sent (on connect and after a delta or command).");
+
+    private static readonly Counter<long> ShadowRejectionsCounter =
+        Meter.CreateCounter<long>("iotaspire.simulator.shadow.rejected", "{report}", "Shadow updates the cloud rejected.");
+
+    private static readonly Counter<long> InboxFailuresCounter =
+        Meter.CreateCounter<long>("iotaspire.simulator.inbox.failures", "{message}", "Received messages the device could not handle.");
+
     private static long _sent;
     private static long _failed;
     private static long _connected;
@@ -50,6 +62,15 @@ public static class SimulatorDiagnostics
         Interlocked.Increment(ref _connected);
         ConnectsCounter.Add(1);
     }
+
+    public static void CommandAnswered(string name, int status) =>
+        CommandsCounter.Add(1, new KeyValuePair<string, object?>("command", name), new KeyValuePair<string, object?>("status", status));
+
+    public static void ShadowReported() => ShadowReportsCounter.Add(1);
+
+    public static void ShadowRejected() => ShadowRejectionsCounter.Add(1);
+
+    public static void InboxFailed() => InboxFailuresCounter.Add(1);
 
     public static void DeviceDisconnected() => Interlocked.Decrement(ref _connected);
 }

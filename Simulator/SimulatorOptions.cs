@@ -34,6 +34,12 @@ public sealed class SimulatorOptions
     /// <summary>One trace per message (with a traceparent user property). Turn off for load runs.</summary>
     public bool TraceMessages { get; set; } = true;
 
+    /// <summary>
+    /// Devices follow the protocol: report their state, apply shadow deltas, answer commands. Turn off for pure
+    /// telemetry load runs (the ingest benchmark), where only the send loop runs.
+    /// </summary>
+    public bool Interactive { get; set; } = true;
+
     /// <summary>Where the API is; "http://api" resolves through Aspire service discovery.</summary>
     [Required]
     public Uri ApiBaseAddress { get; set; } = new("http://api");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using IotAspire.Core.Protocol;
+using IotAspire.Core.Shadows;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -21,6 +22,28 @@ public static class ApiProblems
 
     public static ProblemHttpResult Conflict(string title, string detail) =>
         TypedResults.Problem(Create(StatusCodes.Status409Conflict, title, detail));
+
+    public static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(Create(status, title, detail));
+
+    /// <summary>A shadow error with AWS's code and the request's clientToken, as the device side's rejected document has them.</summary>
+    public static ProblemHttpResult ShadowRejected(ShadowError error)
+    {
+        var title = error.Code switch
+        {
+            StatusCodes.Status404NotFound => "Shadow not found",
+            StatusCodes.Status409Conflict => "Version conflict",
+            StatusCodes.Status413PayloadTooLarge => "Shadow too large",
+            _ => "Invalid shadow update",
+        };
+        var problem = Create(error.Code, title, error.Message);
+        problem.Extensions["code"] = error.Code;
+        if (error.ClientToken is not null)
+        {
+            problem.Extensions["clientToken"] = error.ClientToken;
+        }
+
+        return TypedResults.Problem(problem);
+    }
 
     public static ProblemHttpResult BrokerUnavailable(string detail) => TypedResults.Problem(Create(
         StatusCodes.Status503ServiceUnavailable, "MQTT broker unavailable", detail));

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using IotAspire.Api.Data;
 using IotAspire.Api.Infrastructure;
 using IotAspire.Api.Model;
+using IotAspire.Api.Presence;
 using IotAspire.Core.Mqtt;
 using IotAspire.Core.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -139,7 +140,8 @@ public static class DevicesApi
         string? after,
         [Range(1, DeviceRules.MaxPageSize)] int? limit,
         [StringLength(DeviceRules.MaxNameLength)] string? search,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        PresenceReader? presence = null)
     {
         after = string.IsNullOrEmpty(after) ? null : after;
         if (after is not null && !DeviceId.IsValid(after))
@@ -155,13 +157,18 @@ public static class DevicesApi
         var take = limit ?? DeviceRules.DefaultPageSize;
         // One extra row tells whether another page follows.
         var rows = await store.ListAsync(after, string.IsNullOrEmpty(search) ? null : search, take + 1, cancellationToken);
-        var items = rows.Take(take).Select(ToDto).ToList();
+        var page = rows.Take(take).ToList();
+        // Live presence of the whole page in one Redis round trip.
+        var online = presence is null
+            ? new Dictionary<string, DevicePresence>()
+            : await presence.GetManyAsync(page.Select(row => row.DeviceId).ToList());
+        var items = page.Select(row => ToDto(row, online.GetValueOrDefault(row.DeviceId, DevicePresence.Unknown))).ToList();
         var next = rows.Count > take ? items[^1].Id : null;
         return TypedResults.Ok(new DevicePage(items, next));
     }
 
     public static async Task<Results<Ok<DeviceDto>, ProblemHttpResult>> GetDevice(
-        string id, DeviceStore store, CancellationToken cancellationToken)
+        string id, DeviceStore store, CancellationToken cancellationToken, PresenceReader? presence = null)
     {
         if (!DeviceId.IsValid(id))
         {
@@ -169,13 +176,20 @@ public static class DevicesApi
         }
 
         var device = await store.FindAsync(id, cancellationToken);
-        return device is null ? ApiProblems.DeviceNotFound(id) : TypedResults.Ok(ToDto(device));
+        if (device is null)
+        {
+            return ApiProblems.DeviceNotFound(id);
+        }
+
+        var live = presence is null ? DevicePresence.Unknown : await presence.GetAsync(id);
+        return TypedResults.Ok(ToDto(device, live));
     }
 
     /// <summary>32 random bytes, base64url: 256 bits, safe in JSON, shells and MQTT clients.</summary>
     internal static string NewPassword() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
-    internal static DeviceDto ToDto(DeviceRow row) => new(row.DeviceId, row.Name, row.CreatedAt, row.LastSeen);
+    internal static DeviceDto ToDto(DeviceRow row, DevicePresence presence) =>
+        new(row.DeviceId, row.Name, row.CreatedAt, row.LastSeen, presence.Online, row.LastConnected, row.LastDisconnected);
 
     /// <summary>Null on success; a 503 answer when the broker refused or could not be reached.</summary>
     private static async Task<ProblemHttpResult?> TryUpsertBrokerAccountAsync(

@@ -5,7 +5,8 @@ namespace IotAspire.Api.Data;
 /// <summary>Reads and writes the device registry (table <c>devices</c>).</summary>
 public sealed class DeviceStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "key, device_id, name, created_at, last_seen, revoked_at";
+    // last_connected / last_disconnected: written by the worker from the device's status and Last Will (schema 0004).
+    private const string Columns = "key, device_id, name, created_at, last_seen, revoked_at, last_connected, last_disconnected";
 
     public async Task<DeviceRow?> FindAsync(string deviceId, CancellationToken cancellationToken)
     {
@@ -96,7 +97,9 @@ public sealed class DeviceStore(NpgsqlDataSource dataSource)
         reader.GetString(2),
         reader.GetDateTime(3),
         reader.IsDBNull(4) ? null : reader.GetDateTime(4),
-        reader.IsDBNull(5) ? null : reader.GetDateTime(5));
+        reader.IsDBNull(5) ? null : reader.GetDateTime(5),
+        reader.IsDBNull(6) ? null : reader.GetDateTime(6),
+        reader.IsDBNull(7) ? null : reader.GetDateTime(7));
 }
 
 /// <summary>An inserted, not yet committed device. Disposing without <see cref="CommitAsync"/> rolls it back.</summary>

@@ -1,7 +1,14 @@
+using IotAspire.Api.Commands;
 using IotAspire.Api.Data;
 using IotAspire.Api.Infrastructure;
+using IotAspire.Api.Mqtt;
+using IotAspire.Api.Presence;
+using IotAspire.Api.Realtime;
 using IotAspire.Core;
+using IotAspire.Core.Events;
 using IotAspire.Core.Mqtt;
+using IotAspire.Core.Shadows;
+using StackExchange.Redis;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
@@ -12,9 +19,10 @@ public static class Extensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource(ResourceNames.Database);
-        // Registered for the coming shadow and presence endpoints; nothing reads it yet.
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddBrokerAccounts();
+        builder.AddDeviceMessaging();
+        builder.AddRealtime();
 
         builder.Services.AddOptions<MqttPublicOptions>()
             .BindConfiguration(MqttPublicOptions.Section)
@@ -40,6 +48,40 @@ public static class Extensions
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new TelemetryValueJsonConverter()));
         builder.Services.AddOpenApi(options => options.AddSchemaTransformer<TelemetrySchemaTransformer>());
         return builder;
+    }
+
+    /// <summary>The Api's MQTT connection (shadow messages, commands and their answers), shadows and presence.</summary>
+    private static void AddDeviceMessaging(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiMqttOptions>()
+            .BindConfiguration(ApiMqttOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PendingCommands>();
+        builder.Services.AddSingleton<ApiMqttConnection>();
+        builder.Services.AddSingleton<IDeviceMessagePublisher>(services => services.GetRequiredService<ApiMqttConnection>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<ApiMqttConnection>());
+        builder.Services.AddHealthChecks().AddCheck<MqttConnectionHealthCheck>("mqtt");
+
+        builder.Services.AddSingleton<IShadowStore, RedisShadowStore>();
+        builder.Services.AddSingleton<IDeviceEventPublisher, RedisDeviceEventPublisher>();
+        builder.Services.AddSingleton<ShadowNotifier>();
+        builder.Services.AddSingleton<PresenceReader>();
+    }
+
+    /// <summary>The SignalR hub with its Redis backplane (any number of replicas), and the relay of the device event stream.</summary>
+    private static void AddRealtime(this IHostApplicationBuilder builder)
+    {
+        var redis = builder.Configuration.GetConnectionString(ResourceNames.Redis)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{ResourceNames.Redis} is missing.");
+        builder.Services.AddSignalR()
+            .AddStackExchangeRedis(redis, options => options.Configuration.ChannelPrefix = RedisChannel.Literal("iotaspire.signalr"));
+
+        builder.Services.AddOptions<EventRelayOptions>()
+            .BindConfiguration(EventRelayOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHostedService<DeviceEventRelay>();
     }
 
     /// <summary>The OpenAPI document at /openapi/v1.json and the Scalar UI at /scalar.</summary>

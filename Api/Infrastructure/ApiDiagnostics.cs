@@ -23,4 +23,43 @@ public static class ApiDiagnostics
 
     public static readonly Counter<long> TelemetryQueries =
         Meter.CreateCounter<long>("iotaspire.api.telemetry.queries", "{query}", "Telemetry queries answered, by resolution (tag iot.telemetry.resolution).");
+
+    public static readonly Counter<long> ShadowUpdates =
+        Meter.CreateCounter<long>("iotaspire.api.shadow.updates", "{update}", "Shadow updates of desired accepted.");
+
+    public static readonly Counter<long> ShadowUpdatesRejected =
+        Meter.CreateCounter<long>("iotaspire.api.shadow.rejected", "{update}", "Shadow updates rejected (version, size, depth, format).");
+
+    public static readonly Counter<long> ShadowNotificationsFailed =
+        Meter.CreateCounter<long>("iotaspire.api.shadow.notifications_failed", "{update}", "Stored shadow updates whose MQTT notification failed.");
+
+    public static readonly Counter<long> CommandsSent =
+        Meter.CreateCounter<long>("iotaspire.api.commands.sent", "{command}", "Commands published to devices.");
+
+    public static readonly Counter<long> CommandsTimedOut =
+        Meter.CreateCounter<long>("iotaspire.api.commands.timed_out", "{command}", "Commands the device did not answer in time.");
+
+    public static readonly Counter<long> CommandResponsesMatched =
+        Meter.CreateCounter<long>("iotaspire.api.commands.responses", "{response}", "Command answers matched to a request of this replica.");
+
+    public static readonly Counter<long> MqttConnectFailures =
+        Meter.CreateCounter<long>("iotaspire.api.mqtt.connect_failures", "{failure}", "Failed attempts to connect to the broker.");
+
+    public static readonly Counter<long> MqttPublishFailures =
+        Meter.CreateCounter<long>("iotaspire.api.mqtt.publish_failures", "{failure}", "Publishes the broker refused or that failed.");
+
+    public static readonly Counter<long> EventsRelayed =
+        Meter.CreateCounter<long>("iotaspire.api.events.relayed", "{event}", "Device events sent to SignalR groups.");
+
+    public static readonly Counter<long> EventsRejected =
+        Meter.CreateCounter<long>("iotaspire.api.events.rejected", "{event}", "Malformed stream entries dropped (logged and acknowledged).");
+
+    public static readonly Counter<long> EventsClaimed =
+        Meter.CreateCounter<long>("iotaspire.api.events.claimed", "{event}", "Pending events taken over from a stopped or failing consumer.");
+
+    public static readonly Counter<long> EventRelayFailures =
+        Meter.CreateCounter<long>("iotaspire.api.events.failures", "{failure}", "Failed stream reads or SignalR sends.");
+
+    public static readonly Histogram<double> EventRelayLag =
+        Meter.CreateHistogram<double>("iotaspire.api.events.relay_lag", "ms", "Time from the event's append to the stream until it was sent to SignalR.");
 }

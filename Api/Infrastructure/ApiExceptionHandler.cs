@@ -1,7 +1,9 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using IotAspire.Api.Mqtt;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace IotAspire.Api.Infrastructure;
 
@@ -42,7 +44,8 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problemDetails, I
     internal static (int Status, string Title, string? Detail) Classify(Exception exception) => exception switch
     {
         BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
-        NpgsqlException { IsTransient: true } or TimeoutException or SocketException =>
+        MqttUnavailableException mqtt => (StatusCodes.Status503ServiceUnavailable, "MQTT broker unavailable", mqtt.Message),
+        NpgsqlException { IsTransient: true } or RedisConnectionException or RedisTimeoutException or TimeoutException or SocketException =>
             (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "A backing service did not answer. Try again later."),
         _ => (StatusCodes.Status500InternalServerError, "Unexpected error", "The error was logged with this response's trace id."),
     };

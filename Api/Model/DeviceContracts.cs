@@ -13,8 +13,12 @@ public sealed record CreateDeviceRequest
     public string? Name { get; init; }
 }
 
-/// <summary>A registered device, as the API shows it.</summary>
-public sealed record DeviceDto(string Id, string Name, DateTime CreatedAt, DateTime? LastSeen);
+/// <summary>
+/// A registered device, as the API shows it. <c>Online</c> is live (Redis); <c>LastConnected</c>/<c>LastDisconnected</c>
+/// are when the device last announced itself online and when it last went offline (its status or Last Will).
+/// </summary>
+public sealed record DeviceDto(
+    string Id, string Name, DateTime CreatedAt, DateTime? LastSeen, bool Online, DateTime? LastConnected, DateTime? LastDisconnected);
 
 /// <summary>One page of devices, ordered by id; pass <c>next</c> as <c>after</c> for the following page.</summary>
 public sealed record DevicePage(IReadOnlyList<DeviceDto> Items, string? Next);

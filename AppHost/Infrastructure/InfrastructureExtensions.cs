@@ -17,6 +17,10 @@ public static class InfrastructureExtensions
         builder.AddParameter("mqtt-admin-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true),
         builder.AddParameter("mqtt-worker-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true));
 
+    /// <summary>The Api's broker account (shadow messages and commands to devices, command answers back).</summary>
+    public static IResourceBuilder<ParameterResource> AddApiBrokerPassword(this IDistributedApplicationBuilder builder) =>
+        builder.AddParameter("mqtt-api-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+
     public static IResourceBuilder<T> WithDatabase<T>(this IResourceBuilder<T> service, InfraResources infra)
         where T : IResourceWithEnvironment, IResourceWithWaitSupport =>
         service.WithReference(infra.Database).WaitFor(infra.DatabaseServer);

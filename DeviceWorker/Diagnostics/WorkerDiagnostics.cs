@@ -24,6 +24,11 @@ public sealed class WorkerDiagnostics
         BatchRetries = meter.CreateCounter<long>(Prefix + "batch.retries", "{batch}", "Telemetry batch writes retried after a database error.");
         BatchDuration = meter.CreateHistogram<double>(Prefix + "batch.duration", "s", "Time to write and commit one telemetry batch.");
         BatchPoints = meter.CreateHistogram<long>(Prefix + "batch.points", "{point}", "Points per telemetry batch.");
+        ShadowUpdates = meter.CreateCounter<long>(Prefix + "shadow.updates", "{update}", "Device shadow updates, by outcome (accepted, or the rejection code).");
+        ShadowNotificationFailures = meter.CreateCounter<long>(Prefix + "shadow.notification_failures", "{update}", "Accepted shadow updates whose replies or event could not be published.");
+        PresenceChanges = meter.CreateCounter<long>(Prefix + "presence.changes", "{change}", "Status messages by outcome: applied, unchanged (a repeated state) or stale (older than the recorded one).");
+        EventPublishFailures = meter.CreateCounter<long>(Prefix + "events.publish_failures", "{event}", "Device events (telemetry, presence) that could not be appended to the Redis stream.");
+        EventsDropped = meter.CreateCounter<long>(Prefix + "events.dropped", "{event}", "Telemetry events dropped because the queue to Redis was full.");
     }
 
     public Counter<long> MessagesReceived { get; }
@@ -36,4 +41,9 @@ public sealed class WorkerDiagnostics
     public Counter<long> BatchRetries { get; }
     public Histogram<double> BatchDuration { get; }
     public Histogram<long> BatchPoints { get; }
+    public Counter<long> ShadowUpdates { get; }
+    public Counter<long> ShadowNotificationFailures { get; }
+    public Counter<long> PresenceChanges { get; }
+    public Counter<long> EventPublishFailures { get; }
+    public Counter<long> EventsDropped { get; }
 }

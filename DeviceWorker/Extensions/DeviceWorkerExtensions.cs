@@ -1,10 +1,15 @@
 using IotAspire.Core;
+using IotAspire.Core.Events;
 using IotAspire.Core.Protocol;
+using IotAspire.Core.Shadows;
 using IotAspire.Core.Telemetry.Maintenance;
 using IotAspire.DeviceWorker.DeadLetters;
 using IotAspire.DeviceWorker.Diagnostics;
+using IotAspire.DeviceWorker.Events;
 using IotAspire.DeviceWorker.Messaging;
 using IotAspire.DeviceWorker.Mqtt;
+using IotAspire.DeviceWorker.Presence;
+using IotAspire.DeviceWorker.Shadows;
 using IotAspire.DeviceWorker.Telemetry;
 
 namespace Microsoft.Extensions.Hosting;
@@ -20,10 +25,13 @@ public static class DeviceWorkerExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WorkerDiagnostics>();
         builder.Services.AddSingleton<IDeadLetterSink, PostgresDeadLetterSink>();
+        builder.Services.AddSingleton<IDeviceEventPublisher, RedisDeviceEventPublisher>();
 
         // The writer is registered before the consumer so that it stops after it: hosted services stop in
         // reverse order, and in-flight messages need the writer during the consumer's shutdown grace period.
         builder.AddTelemetryIngest();
+        builder.AddDeviceShadows();
+        builder.AddPresence();
         builder.AddMqttConsumer();
 
         // Handlers for further topics take one line each, for example:
@@ -41,6 +49,9 @@ public static class DeviceWorkerExtensions
         builder.Services.AddSingleton<MetricDirectory>();
         builder.Services.AddSingleton<PartitionDirectory>();
         builder.Services.AddSingleton<TelemetryStore>();
+        // Before the writer, so that it stops after it (hosted services stop in reverse order).
+        builder.Services.AddSingleton<TelemetryEventRelay>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TelemetryEventRelay>());
         builder.Services.AddSingleton<TelemetryBatchWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TelemetryBatchWriter>());
         builder.Services.AddMessageHandler<TelemetryMessageHandler>(DeviceTopics.TelemetryFilter);
@@ -53,6 +64,25 @@ public static class DeviceWorkerExtensions
         return builder;
     }
 
+    /// <summary>The device side of shadows: shadow/update and shadow/get, answered over the consumer's connection.</summary>
+    public static IHostApplicationBuilder AddDeviceShadows(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IShadowStore, RedisShadowStore>();
+        builder.Services.AddSingleton<ShadowNotifier>();
+        builder.Services.AddMessageHandler<ShadowUpdateHandler>(ShadowTopics.UpdateFilter);
+        builder.Services.AddMessageHandler<ShadowGetHandler>(ShadowTopics.GetFilter);
+        return builder;
+    }
+
+    /// <summary>Presence from the devices' retained status and Last Will: Redis (live) and PostgreSQL (history).</summary>
+    public static IHostApplicationBuilder AddPresence(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<RedisPresenceStore>();
+        builder.Services.AddSingleton<DeviceConnectionLog>();
+        builder.Services.AddMessageHandler<StatusMessageHandler>(DeviceTopics.StatusFilter);
+        return builder;
+    }
+
     public static IHostApplicationBuilder AddMqttConsumer(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<MqttOptions>()
@@ -60,6 +90,8 @@ public static class DeviceWorkerExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<MqttConnectionState>();
+        builder.Services.AddSingleton<MqttDevicePublisher>();
+        builder.Services.AddSingleton<IDeviceMessagePublisher>(sp => sp.GetRequiredService<MqttDevicePublisher>());
         builder.Services.AddSingleton<MessageDispatcher>();
         builder.Services.AddHostedService<MqttConsumer>();
         builder.Services.AddHealthChecks().AddCheck<MqttConnectionHealthCheck>("mqtt", tags: ["ready"]);

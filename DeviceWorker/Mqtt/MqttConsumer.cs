@@ -20,6 +20,7 @@ public sealed partial class MqttConsumer(
     IOptions<MqttOptions> options,
     MessageDispatcher dispatcher,
     MqttConnectionState state,
+    MqttDevicePublisher publisher,
     WorkerDiagnostics diagnostics,
     TimeProvider timeProvider,
     ILogger<MqttConsumer> logger) : BackgroundService
@@ -40,6 +41,7 @@ public sealed partial class MqttConsumer(
         var clientOptions = BuildClientOptions(address);
         using var client = new MqttClientFactory().CreateMqttClient();
         client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
+        publisher.Attach(client); // Handlers answer devices over this same session.
         client.DisconnectedAsync += e =>
         {
             if (e.ClientWasConnected && !_stopping)
@@ -63,6 +65,7 @@ public sealed partial class MqttConsumer(
         finally
         {
             await ShutdownAsync(client);
+            publisher.Detach();
         }
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using IotAspire.DeviceWorker.Data;
 using IotAspire.DeviceWorker.Diagnostics;
+using IotAspire.DeviceWorker.Events;
 using Microsoft.Extensions.Options;
 
 namespace IotAspire.DeviceWorker.Telemetry;
@@ -17,6 +18,7 @@ public sealed partial class TelemetryBatchWriter : BackgroundService
     private static readonly TimeSpan MinRetryDelay = TimeSpan.FromMilliseconds(200);
     private readonly Channel<PendingWrite> _queue;
     private readonly TelemetryStore _store;
+    private readonly TelemetryEventRelay _events;
     private readonly TelemetryOptions _options;
     private readonly WorkerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
@@ -24,12 +26,14 @@ public sealed partial class TelemetryBatchWriter : BackgroundService
 
     public TelemetryBatchWriter(
         TelemetryStore store,
+        TelemetryEventRelay events,
         IOptions<TelemetryOptions> options,
         WorkerDiagnostics diagnostics,
         TimeProvider timeProvider,
         ILogger<TelemetryBatchWriter> logger)
     {
         _store = store;
+        _events = events;
         _options = options.Value;
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
@@ -117,6 +121,7 @@ public sealed partial class TelemetryBatchWriter : BackgroundService
                 _diagnostics.BatchPoints.Record(points);
                 _diagnostics.PointsWritten.Add(inserted);
                 activity?.SetTag("iotaspire.batch.rows_inserted", inserted);
+                _events.Committed(batch); // Only queued: Redis never holds up or fails a committed batch.
                 return;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

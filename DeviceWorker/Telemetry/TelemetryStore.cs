@@ -5,10 +5,11 @@ using NpgsqlTypes;
 namespace IotAspire.DeviceWorker.Telemetry;
 
 /// <summary>
-/// Writes batches of points in one transaction: binary COPY into a temporary staging table, then an
-/// idempotent insert into <c>telemetry</c> (a redelivered message adds nothing) that also folds the inserted
-/// numbers into the 1-minute and 1-hour rollups, the newer values into <c>latest_values</c>, and the devices'
-/// <c>last_seen</c>. The partitions the batch needs are created first.
+/// Writes batches of points in one transaction, with the batch's rollups, latest values and the devices' <c>last_seen</c>.
+/// Fast path: binary COPY straight into <c>telemetry</c>, rollups aggregated here (one row per bucket, not per point).
+/// When a point is already stored (a redelivered message), COPY hits the primary key: the batch goes back to a
+/// savepoint and through a staging table with an idempotent insert whose inserted rows alone are rolled up.
+/// The partitions the batch needs are created first.
 /// </summary>
 public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory devices, MetricDirectory metrics, PartitionDirectory partitions)
 {
@@ -26,6 +27,30 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
     // redelivered message is never counted twice) feed both rollups. GROUP BY gives one row per key, as
     // ON CONFLICT DO UPDATE requires; ORDER BY makes concurrent writers (replicas given the same redelivered
     // points) take their row locks in the same order. Late points simply update the older buckets they fall in.
+    // Fast path: straight into the partitions. Redeliveries are rare; when one makes COPY hit the primary key,
+    // the batch is rolled back to a savepoint and written through the staging table with ON CONFLICT DO NOTHING.
+    private const string CopyTelemetry =
+        "COPY telemetry (device_key, metric_id, ts, num_value, bool_value, text_value) FROM STDIN (FORMAT BINARY)";
+
+    private const string RollupColumns = "(device_key, metric_id, bucket, min_value, max_value, sum_value, count, first_ts, last_ts)";
+
+    private const string RollupFromArrays = """
+        SELECT * FROM unnest($1::bigint[], $2::integer[], $3::timestamptz[], $4::float8[], $5::float8[], $6::float8[],
+                             $7::bigint[], $8::timestamptz[], $9::timestamptz[])
+        ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET
+            min_value = least(r.min_value, excluded.min_value), max_value = greatest(r.max_value, excluded.max_value),
+            sum_value = r.sum_value + excluded.sum_value, count = r.count + excluded.count,
+            first_ts = least(r.first_ts, excluded.first_ts), last_ts = greatest(r.last_ts, excluded.last_ts)
+        """;
+
+    private const string LatestFromArrays = """
+        INSERT INTO latest_values AS l (device_key, metric_id, ts, num_value, bool_value, text_value)
+        SELECT * FROM unnest($1::bigint[], $2::integer[], $3::timestamptz[], $4::float8[], $5::boolean[], $6::text[])
+        ON CONFLICT (device_key, metric_id) DO UPDATE
+        SET ts = excluded.ts, num_value = excluded.num_value, bool_value = excluded.bool_value, text_value = excluded.text_value
+        WHERE l.ts < excluded.ts
+        """;
+
     private const string InsertTelemetryAndRollups = """
         WITH inserted AS (
             INSERT INTO telemetry (device_key, metric_id, ts, num_value, bool_value, text_value)
@@ -120,39 +145,17 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         await partitions.EnsureAsync(connection, batch.SelectMany(p => p.Points).Select(p => p.Timestamp), cancellationToken);
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-        await using (var create = new NpgsqlCommand(CreateStaging, connection, transaction))
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using (var importer = await connection.BeginBinaryImportAsync(CopyStaging, cancellationToken))
-        {
-            foreach (var pending in batch)
-            {
-                var deviceKey = deviceKeys[pending.DeviceId];
-                foreach (var point in pending.Points)
-                {
-                    await importer.StartRowAsync(cancellationToken);
-                    await importer.WriteAsync(deviceKey, NpgsqlDbType.Bigint, cancellationToken);
-                    await importer.WriteAsync(metricIds[point.Metric], NpgsqlDbType.Integer, cancellationToken);
-                    await importer.WriteAsync(point.Timestamp, NpgsqlDbType.TimestampTz, cancellationToken);
-                    await WriteValueAsync(importer, point.Value, cancellationToken);
-                }
-            }
-
-            await importer.CompleteAsync(cancellationToken);
-        }
-
         int inserted;
-        await using (var insert = new NpgsqlCommand(InsertTelemetryAndRollups, connection, transaction))
+        await transaction.SaveAsync("fast_path", cancellationToken);
+        try
         {
-            inserted = (int)(await insert.ExecuteScalarAsync(cancellationToken))!;
+            inserted = await CopyRowsAsync(connection, CopyTelemetry, batch, deviceKeys, metricIds, cancellationToken);
+            await WriteAggregatesAsync(connection, transaction, Aggregate(batch, deviceKeys, metricIds), cancellationToken);
         }
-
-        await using (var latest = new NpgsqlCommand(UpsertLatest, connection, transaction))
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            await latest.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.RollbackAsync("fast_path", cancellationToken);
+            inserted = await WriteThroughStagingAsync(connection, transaction, batch, deviceKeys, metricIds, cancellationToken);
         }
 
         var lastSeen = batch
@@ -168,6 +171,124 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
 
         await transaction.CommitAsync(cancellationToken);
         return inserted;
+    }
+
+    /// <summary>The slow path, for batches with points already stored (redeliveries): only new rows count and roll up.</summary>
+    private static async Task<int> WriteThroughStagingAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        List<PendingWrite> batch,
+        IReadOnlyDictionary<string, long> deviceKeys,
+        IReadOnlyDictionary<string, int> metricIds,
+        CancellationToken cancellationToken)
+    {
+        await using (var create = new NpgsqlCommand(CreateStaging, connection, transaction))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await CopyRowsAsync(connection, CopyStaging, batch, deviceKeys, metricIds, cancellationToken);
+
+        int inserted;
+        await using (var insert = new NpgsqlCommand(InsertTelemetryAndRollups, connection, transaction))
+        {
+            inserted = (int)(await insert.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        await using (var latest = new NpgsqlCommand(UpsertLatest, connection, transaction))
+        {
+            await latest.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return inserted;
+    }
+
+    private static async Task<int> CopyRowsAsync(
+        NpgsqlConnection connection,
+        string copyCommand,
+        List<PendingWrite> batch,
+        IReadOnlyDictionary<string, long> deviceKeys,
+        IReadOnlyDictionary<string, int> metricIds,
+        CancellationToken cancellationToken)
+    {
+        var rows = 0;
+        await using var importer = await connection.BeginBinaryImportAsync(copyCommand, cancellationToken);
+        foreach (var pending in batch)
+        {
+            var deviceKey = deviceKeys[pending.DeviceId];
+            foreach (var point in pending.Points)
+            {
+                await importer.StartRowAsync(cancellationToken);
+                await importer.WriteAsync(deviceKey, NpgsqlDbType.Bigint, cancellationToken);
+                await importer.WriteAsync(metricIds[point.Metric], NpgsqlDbType.Integer, cancellationToken);
+                await importer.WriteAsync(point.Timestamp, NpgsqlDbType.TimestampTz, cancellationToken);
+                await WriteValueAsync(importer, point.Value, cancellationToken);
+                rows++;
+            }
+        }
+
+        await importer.CompleteAsync(cancellationToken);
+        return rows;
+    }
+
+    private static RollupAggregates Aggregate(
+        List<PendingWrite> batch, IReadOnlyDictionary<string, long> deviceKeys, IReadOnlyDictionary<string, int> metricIds)
+    {
+        var aggregates = new RollupAggregates();
+        foreach (var pending in batch)
+        {
+            var deviceKey = deviceKeys[pending.DeviceId];
+            foreach (var point in pending.Points)
+            {
+                aggregates.Add(deviceKey, metricIds[point.Metric], point.Timestamp, point.Value);
+            }
+        }
+
+        return aggregates;
+    }
+
+    private static async Task WriteAggregatesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, RollupAggregates aggregates, CancellationToken cancellationToken)
+    {
+        // Keys are sorted (SortedDictionary), so concurrent writers lock rollup rows in the same order.
+        await UpsertRollupAsync(connection, transaction, "telemetry_1m", aggregates.Minutes, cancellationToken);
+        await UpsertRollupAsync(connection, transaction, "telemetry_1h", aggregates.Hours, cancellationToken);
+
+        var latest = aggregates.Latest.ToArray();
+        await using var command = new NpgsqlCommand(LatestFromArrays, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. latest.Select(l => l.Key.Device)] });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. latest.Select(l => l.Key.Metric)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. latest.Select(l => l.Value.At.UtcDateTime)] });
+        command.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = [.. latest.Select(l => l.Value.Value.Kind == TelemetryValueKind.Number ? l.Value.Value.Number : (double?)null)] });
+        command.Parameters.Add(new NpgsqlParameter<bool?[]> { TypedValue = [.. latest.Select(l => l.Value.Value.Kind == TelemetryValueKind.Boolean ? l.Value.Value.Boolean : (bool?)null)] });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. latest.Select(l => l.Value.Value.Text)] });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task UpsertRollupAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        string table,
+        SortedDictionary<(long Device, int Metric, DateTimeOffset Bucket), RollupAggregates.Bucket> buckets,
+        CancellationToken cancellationToken)
+    {
+        if (buckets.Count == 0)
+        {
+            return;
+        }
+
+        var rows = buckets.ToArray();
+        await using var command = new NpgsqlCommand($"INSERT INTO {table} AS r {RollupColumns} {RollupFromArrays}", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.Key.Device)] });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Key.Metric)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Select(r => r.Key.Bucket.UtcDateTime)] });
+        command.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(r => r.Value.Min)] });
+        command.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(r => r.Value.Max)] });
+        command.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(r => r.Value.Sum)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.Value.Count)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Select(r => r.Value.First.UtcDateTime)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Select(r => r.Value.Last.UtcDateTime)] });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task WriteValueAsync(NpgsqlBinaryImporter importer, TelemetryValue value, CancellationToken cancellationToken)

@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using IotAspire.Core.Mqtt;
 using IotAspire.Core.Protocol;
 using IotAspire.Simulator.Api;
 using MQTTnet;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
 namespace IotAspire.Simulator.Devices;
@@ -11,6 +14,9 @@ namespace IotAspire.Simulator.Devices;
 /// <summary>
 /// One simulated device: its own MQTT connection (client id = device id, MQTT 5) with a retained Last Will
 /// on its status topic, and a send loop that keeps its pace and reconnects with back-off when the link drops.
+/// When <see cref="SimulatorOptions.Interactive"/>, it also follows the protocol: reports its state on every connect,
+/// applies shadow deltas (LED, interval) and reports them back, and answers ping, setInterval and reboot.
+/// Received messages are handled by a second loop, never inside MQTTnet's receive event.
 /// </summary>
 public sealed class VirtualDevice(
     string deviceId,
@@ -24,6 +30,9 @@ public sealed class VirtualDevice(
     private static readonly byte[] Offline = Encoding.UTF8.GetBytes("""{"online":false}""");
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a rebooting device stays away.</summary>
+    internal static readonly TimeSpan RebootPause = TimeSpan.FromSeconds(2);
+
     /// <summary>A device that fell behind (e.g. while reconnecting) catches up at most this much, then drops the rest.</summary>
     private static readonly TimeSpan MaxBacklog = TimeSpan.FromSeconds(1);
 
@@ -33,31 +42,88 @@ public sealed class VirtualDevice(
     private readonly MqttQualityOfServiceLevel _qos = options.Qos == 0
         ? MqttQualityOfServiceLevel.AtMostOnce
         : MqttQualityOfServiceLevel.AtLeastOnce;
+    private readonly Channel<InboundMessage> _inbox = Channel.CreateUnbounded<InboundMessage>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Wakes the send loop early: the interval changed or a reboot is due.</summary>
+    private readonly SemaphoreSlim _wake = new(0);
     private MqttCredentials _credentials = credentials;
+    private DeviceSettings _settings = new(TimeSpan.FromSeconds(1));
     private bool _countedAsConnected;
     private long _messagesSent;
+    private long _reports;
+    private long _lastDeltaVersion;
+    private int _rebootRequested;
 
     /// <summary>Telemetry messages of this device the broker accepted (a load run checks storage against it).</summary>
     public long MessagesSent => Interlocked.Read(ref _messagesSent);
 
-    /// <summary>Sends telemetry every <paramref name="period"/>, starting after <paramref name="startDelay"/>, until cancelled.</summary>
+    /// <summary>The device's shadow fields (LED, interval, firmware) as it last applied them.</summary>
+    public DeviceSettings Settings => _settings;
+
+    /// <summary>Sends telemetry every <paramref name="period"/> (until a delta or command changes it), starting after <paramref name="startDelay"/>, until cancelled.</summary>
     public async Task RunAsync(TimeSpan period, TimeSpan startDelay, CancellationToken cancellationToken)
+    {
+        _settings = new DeviceSettings(period);
+        if (!options.Interactive)
+        {
+            await SendLoopAsync(startDelay, cancellationToken);
+            return;
+        }
+
+        _client.ApplicationMessageReceivedAsync += e =>
+        {
+            // Copied: MQTTnet may reuse its buffers once the event returns. The inbox loop does the work (and may publish).
+            var message = e.ApplicationMessage;
+            var traceParent = message.UserProperties?.FirstOrDefault(p => p.Name == "traceparent")?.ReadValueAsString();
+            _inbox.Writer.TryWrite(new InboundMessage(message.Topic, System.Buffers.BuffersExtensions.ToArray(message.Payload), traceParent));
+            return Task.CompletedTask;
+        };
+
+        using var stopInbox = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var inbox = ProcessInboxAsync(stopInbox.Token);
+        try
+        {
+            await SendLoopAsync(startDelay, cancellationToken);
+        }
+        finally
+        {
+            await stopInbox.CancelAsync();
+            await inbox;
+        }
+    }
+
+    private async Task SendLoopAsync(TimeSpan startDelay, CancellationToken cancellationToken)
     {
         await ConnectWithBackoffAsync(cancellationToken);
         await Task.Delay(startDelay, cancellationToken);
 
         var clock = Stopwatch.StartNew();
-        var due = TimeSpan.Zero;
+        // The due time of the next message is always "last due + current interval", so a new interval applies at once.
+        var lastDue = -_settings.Interval;
         while (!cancellationToken.IsCancellationRequested)
         {
+            var due = lastDue + _settings.Interval;
             var wait = due - clock.Elapsed;
             if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(wait, cancellationToken);
+                // Woken early: re-plan with the new interval, or reboot.
+                await _wake.WaitAsync(wait, cancellationToken);
             }
             else if (-wait > MaxBacklog)
             {
-                due = clock.Elapsed;
+                lastDue = clock.Elapsed - _settings.Interval;
+            }
+
+            if (Interlocked.Exchange(ref _rebootRequested, 0) == 1)
+            {
+                await RebootAsync(cancellationToken);
+                lastDue = clock.Elapsed - _settings.Interval;
+                continue;
+            }
+
+            if (clock.Elapsed < lastDue + _settings.Interval)
+            {
+                continue;
             }
 
             if (!_client.IsConnected)
@@ -65,12 +131,12 @@ public sealed class VirtualDevice(
                 MarkDisconnected();
                 logger.LogWarning("Device {DeviceId} lost its broker connection; reconnecting", deviceId);
                 await ConnectWithBackoffAsync(cancellationToken);
-                due = clock.Elapsed;
+                lastDue = clock.Elapsed - _settings.Interval;
                 continue;
             }
 
             await PublishTelemetryAsync(cancellationToken);
-            due += period;
+            lastDue += _settings.Interval;
         }
     }
 
@@ -125,9 +191,20 @@ public sealed class VirtualDevice(
                 var result = await _client.ConnectAsync(ClientOptions(), cancellationToken);
                 if (result.ResultCode == MqttClientConnectResultCode.Success)
                 {
+                    if (options.Interactive)
+                    {
+                        // Clean start: subscriptions do not survive a reconnect, so make them every time.
+                        await SubscribeAsync(cancellationToken);
+                    }
+
                     await _client.PublishAsync(StatusMessage(Online), cancellationToken);
                     SimulatorDiagnostics.DeviceConnected();
                     _countedAsConnected = true;
+                    if (options.Interactive)
+                    {
+                        await ReportAsync(_settings.Reported(), cancellationToken);
+                    }
+
                     return;
                 }
 
@@ -141,11 +218,152 @@ public sealed class VirtualDevice(
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 logger.LogWarning("Connecting device {DeviceId} failed (attempt {Attempt}): {Reason}", deviceId, attempt, ex.Message);
+                await DropConnectionAsync();
             }
 
             await Task.Delay(backoff * (0.8 + (Random.Shared.NextDouble() * 0.4)), cancellationToken);
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
         }
+    }
+
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    {
+        var subscribe = new MqttClientSubscribeOptionsBuilder();
+        foreach (var topic in DeviceInbox.Subscriptions(deviceId))
+        {
+            // No local: the device must not get its own command responses back through commands/#.
+            subscribe.WithTopicFilter(filter => filter.WithTopic(topic).WithAtLeastOnceQoS().WithNoLocal());
+        }
+
+        var result = await _client.SubscribeAsync(subscribe.Build(), cancellationToken);
+        var refused = result.Items.Where(i => i.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2).ToList();
+        if (refused.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The broker refused {string.Join(", ", refused.Select(r => $"{r.TopicFilter.Topic} ({r.ResultCode})"))}");
+        }
+    }
+
+    private async Task ProcessInboxAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in _inbox.Reader.ReadAllAsync(cancellationToken))
+            {
+                try
+                {
+                    await HandleAsync(message, cancellationToken);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // One bad message (or a dropped link while answering) must not stop the device.
+                    SimulatorDiagnostics.InboxFailed();
+                    logger.LogWarning(ex, "Device {DeviceId} could not handle a message on {Topic}", deviceId, message.Topic);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The device stops.
+        }
+    }
+
+    private async Task HandleAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        if (message.Topic == ShadowTopics.UpdateDelta(deviceId))
+        {
+            await ApplyDeltaAsync(message, cancellationToken);
+        }
+        else if (DeviceInbox.TryParseCommand(deviceId, message.Topic, out var name, out var requestId))
+        {
+            await AnswerCommandAsync(message, name, requestId, cancellationToken);
+        }
+        else if (message.Topic == ShadowTopics.UpdateRejected(deviceId))
+        {
+            SimulatorDiagnostics.ShadowRejected();
+            logger.LogWarning("The shadow of {DeviceId} rejected a report: {Error}", deviceId, Encoding.UTF8.GetString(message.Payload));
+        }
+    }
+
+    private async Task ApplyDeltaAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        // An empty retained message means nothing is outstanding; an older delta than one applied is stale.
+        if (!DeviceInbox.TryParseDelta(message.Payload, out var state, out var version) || version < Interlocked.Read(ref _lastDeltaVersion))
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _lastDeltaVersion, version);
+        var outcome = _settings.ApplyDelta(state);
+        if (outcome.Ignored.Count > 0)
+        {
+            logger.LogDebug("Device {DeviceId} cannot apply desired {Fields}; they stay in the delta", deviceId, string.Join(", ", outcome.Ignored));
+        }
+
+        if (outcome.IntervalChanged)
+        {
+            _wake.Release();
+        }
+
+        if (outcome.Reported.Count > 0)
+        {
+            await ReportAsync(outcome.Reported, cancellationToken);
+        }
+    }
+
+    private async Task AnswerCommandAsync(InboundMessage message, string name, string requestId, CancellationToken cancellationToken)
+    {
+        ActivityContext.TryParse(message.TraceParent, null, isRemote: true, out var parent);
+        using var activity = SimulatorDiagnostics.ActivitySource.StartActivity($"command {name}", ActivityKind.Consumer, parent);
+        activity?.SetTag("messaging.system", "mqtt");
+        activity?.SetTag("messaging.destination.name", message.Topic);
+
+        var answer = DeviceCommands.Answer(name, message.Payload, _settings, DateTimeOffset.UtcNow);
+        var response = new MqttApplicationMessageBuilder()
+            .WithTopic(CommandTopics.Response(deviceId, requestId))
+            .WithPayload(answer.ToResponse())
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (activity?.Id is { } traceParent)
+        {
+            response.WithUserProperty("traceparent", Encoding.UTF8.GetBytes(traceParent));
+        }
+
+        await _client.PublishAsync(response.Build(), cancellationToken);
+        SimulatorDiagnostics.CommandAnswered(name, answer.Status);
+        switch (answer.Action)
+        {
+            case CommandAction.ReportInterval:
+                _wake.Release();
+                await ReportAsync(new JsonObject { [DeviceSettings.IntervalField] = _settings.Reported()[DeviceSettings.IntervalField]!.DeepClone() }, cancellationToken);
+                break;
+            case CommandAction.Reboot:
+                // The send loop owns connect and disconnect: it reboots once it wakes.
+                Interlocked.Exchange(ref _rebootRequested, 1);
+                _wake.Release();
+                break;
+        }
+    }
+
+    private async Task ReportAsync(JsonObject reported, CancellationToken cancellationToken)
+    {
+        var clientToken = $"{deviceId}-{Interlocked.Increment(ref _reports)}";
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(ShadowTopics.Update(deviceId))
+            .WithPayload(DeviceInbox.Report(reported, clientToken))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        await _client.PublishAsync(message, cancellationToken);
+        SimulatorDiagnostics.ShadowReported();
+    }
+
+    /// <summary>A reboot: offline status, clean disconnect (no will), a pause, then connect again (which reports the state).</summary>
+    private async Task RebootAsync(CancellationToken cancellationToken)
+    {
+        logger.LogInformation("Device {DeviceId} reboots", deviceId);
+        await GoodbyeAsync();
+        MarkDisconnected();
+        await Task.Delay(RebootPause, cancellationToken);
+        await ConnectWithBackoffAsync(cancellationToken);
     }
 
     private MqttClientOptions ClientOptions()
@@ -185,21 +403,47 @@ public sealed class VirtualDevice(
     /// <summary>Says goodbye properly: a retained offline status, then a clean disconnect (which suppresses the will).</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_client.IsConnected)
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            try
-            {
-                await _client.PublishAsync(StatusMessage(Offline), timeout.Token);
-                await _client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token);
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning("Device {DeviceId} did not disconnect cleanly: {Reason}", deviceId, ex.Message);
-            }
-        }
-
+        await GoodbyeAsync();
         MarkDisconnected();
         _client.Dispose();
+        _wake.Dispose();
+    }
+
+    private async Task GoodbyeAsync()
+    {
+        if (!_client.IsConnected)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await _client.PublishAsync(StatusMessage(Offline), timeout.Token);
+            await _client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("Device {DeviceId} did not disconnect cleanly: {Reason}", deviceId, ex.Message);
+        }
+    }
+
+    /// <summary>After a failed connect sequence (e.g. a refused subscription): start the next attempt from a closed link.</summary>
+    private async Task DropConnectionAsync()
+    {
+        if (!_client.IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("Device {DeviceId} could not close its half-open connection: {Reason}", deviceId, ex.Message);
+        }
     }
 }

@@ -1,6 +1,8 @@
 using IotAspire.Bench.Infrastructure;
 using IotAspire.Bench.Ingest;
+using IotAspire.Bench.Latency;
 using IotAspire.Bench.Query;
+using IotAspire.Bench.Shadow;
 
 namespace IotAspire.Bench;
 
@@ -17,6 +19,13 @@ public static class BenchCommands
                   loads the data set straight into PostgreSQL, then times the Api's telemetry queries.
                   URL templates (placeholders {id} {metric} {metrics} {from} {to} {limit}):
                   --raw-url, --hourly-url, --hourly5-url
+          shadow  --devices 1000 --writers 64 --seconds 20 [--contention-writers 64] [--contention-seconds 10] [--warmup 3]
+                  [--redis host:port] [--no-aof]
+                  shadow updates/s through RedisShadowStore against a redis-server of its own (AOF, fsync every second),
+                  (a) spread over many devices, (b) every writer on one device; checks that no update was lost.
+          latency --devices 100 --rate 1000 --seconds 30 [--warmup 5] [--qos 1] [--others 2]
+                  device -> SignalR latency through the whole stack: MQTT 5 telemetry with a sequence number,
+                  a SignalR .NET client subscribed to the devices on /hubs/devices; --others devices publish unsubscribed.
 
         Common: --results DIR (default bench/results), --keep-logs.
         """;
@@ -44,6 +53,8 @@ public static class BenchCommands
             {
                 "ingest" => await IngestBenchmark.RunAsync(IngestSettings.From(options), stop.Token),
                 "query" => await QueryBenchmark.RunAsync(QuerySettings.From(options), stop.Token),
+                "shadow" => await ShadowBenchmark.RunAsync(ShadowSettings.From(options), stop.Token),
+                "latency" => await LatencyBenchmark.RunAsync(LatencySettings.From(options), stop.Token),
                 _ => Fail($"Unknown command '{args[0]}'.\n{Usage}"),
             };
         }

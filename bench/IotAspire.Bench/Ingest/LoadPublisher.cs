@@ -34,6 +34,8 @@ public sealed class LoadPublisher(
             // Rate 0 = as fast as possible: a 1 ms period that every device is always behind of, so it never waits.
             IntervalSeconds = 0.001,
             TraceMessages = false,
+            // Telemetry only: no shadow reports or subscriptions, so the ingest figures stay comparable.
+            Interactive = false,
         };
         var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(30) };
         var registration = new DeviceRegistrationClient(http, loggers.CreateLogger<DeviceRegistrationClient>());

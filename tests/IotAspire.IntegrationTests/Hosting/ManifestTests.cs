@@ -56,7 +56,7 @@ public sealed class ManifestTests
     {
         var resources = (await Manifest.Value).GetProperty("resources");
 
-        foreach (var name in new[] { "mqtt-admin-password", "mqtt-worker-password" })
+        foreach (var name in new[] { "mqtt-admin-password", "mqtt-worker-password", "mqtt-api-password" })
         {
             var input = resources.GetProperty(name).GetProperty("inputs").GetProperty("value");
             Assert.True(input.GetProperty("secret").GetBoolean());
@@ -65,6 +65,19 @@ public sealed class ManifestTests
 
         var workerEnv = resources.GetProperty("deviceworker").GetProperty("env");
         Assert.Equal("{mqtt-worker-password.value}", workerEnv.GetProperty("Mqtt__Password").GetString());
+    }
+
+    [Fact]
+    public async Task Manifest_ApiBrokerAccount_IsGivenToMigrationsAndApi()
+    {
+        var resources = (await Manifest.Value).GetProperty("resources");
+
+        var apiEnv = resources.GetProperty("api").GetProperty("env");
+        Assert.Equal("api", apiEnv.GetProperty("Mqtt__Username").GetString());
+        Assert.Equal("{mqtt-api-password.value}", apiEnv.GetProperty("Mqtt__Password").GetString());
+        var migrationsEnv = resources.GetProperty("migrations").GetProperty("env");
+        Assert.Equal("api", migrationsEnv.GetProperty("ApiAccount__Username").GetString());
+        Assert.Equal("{mqtt-api-password.value}", migrationsEnv.GetProperty("ApiAccount__Password").GetString());
     }
 
     [Fact]

@@ -4,6 +4,8 @@ using IotAspire.Core.Protocol;
 using IotAspire.DeviceWorker.DeadLetters;
 using IotAspire.DeviceWorker.Diagnostics;
 using IotAspire.DeviceWorker.Messaging;
+using IotAspire.DeviceWorker.Presence;
+using IotAspire.DeviceWorker.Shadows;
 using IotAspire.DeviceWorker.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -52,7 +54,7 @@ public class MessageDispatcherTests
         Assert.Same(alarm, Assert.Single(_handled.Of<AlarmHandler>()));
         Assert.Empty(_deadLetters.Written);
         Assert.Equal(
-            [DeviceTopics.TelemetryFilter, "devices/+/alarms"],
+            [DeviceTopics.TelemetryFilter, ShadowTopics.UpdateFilter, ShadowTopics.GetFilter, DeviceTopics.StatusFilter, "devices/+/alarms"],
             dispatcher.Subscriptions.Select(s => s.TopicFilter));
     }
 
@@ -76,14 +78,20 @@ public class MessageDispatcherTests
     }
 
     [Fact]
-    public void AddDeviceWorker_Always_RegistersTelemetryAsAnOrdinaryHandler()
+    public void AddDeviceWorker_Always_RegistersTelemetryShadowsAndPresenceAsOrdinaryHandlers()
     {
         var builder = WorkerBuilder();
         using var provider = builder.Services.BuildServiceProvider();
 
-        var registration = Assert.Single(provider.GetServices<MessageHandlerRegistration>());
+        var registrations = provider.GetServices<MessageHandlerRegistration>();
 
-        Assert.Equal(new MessageHandlerRegistration(DeviceTopics.TelemetryFilter, typeof(TelemetryMessageHandler)), registration);
+        Assert.Equal(
+        [
+            new MessageHandlerRegistration(DeviceTopics.TelemetryFilter, typeof(TelemetryMessageHandler)),
+            new MessageHandlerRegistration(ShadowTopics.UpdateFilter, typeof(ShadowUpdateHandler)),
+            new MessageHandlerRegistration(ShadowTopics.GetFilter, typeof(ShadowGetHandler)),
+            new MessageHandlerRegistration(DeviceTopics.StatusFilter, typeof(StatusMessageHandler)),
+        ], registrations);
     }
 
     [Fact]

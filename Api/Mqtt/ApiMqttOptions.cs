@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IotAspire.Api.Mqtt;
+
+/// <summary>The Api's broker account (section <c>Mqtt</c>); the address is ConnectionStrings:mqtt.</summary>
+public sealed class ApiMqttOptions
+{
+    public const string Section = "Mqtt";
+
+    [Required]
+    public string Username { get; set; } = "";
+
+    [Required]
+    public string Password { get; set; } = "";
+
+    /// <summary>Prefix of the client id; each replica appends a random suffix, so replicas never take each other's session.</summary>
+    [RegularExpression("^[A-Za-z0-9_.-]{1,40}$")]
+    public string ClientIdPrefix { get; set; } = "api";
+
+    [Range(1, 3600)]
+    public int KeepAliveSeconds { get; set; } = 15;
+
+    [Range(1, 300)]
+    public int MaxReconnectDelaySeconds { get; set; } = 10;
+
+    /// <summary>How long a publish waits for a (re)connection before it fails.</summary>
+    [Range(0, 60)]
+    public int PublishWaitSeconds { get; set; } = 5;
+}

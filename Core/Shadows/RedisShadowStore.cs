@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using StackExchange.Redis;
+
+namespace IotAspire.Core.Shadows;
+
+/// <summary>
+/// Shadows in Redis (append-only file on): one hash per device with the document and its version.
+/// An update reads, applies <see cref="ShadowRules"/> in C#, and writes back only if the version is still the
+/// one it read (compare-and-set in Lua); on a concurrent write it starts over, so no update is ever lost.
+/// </summary>
+public sealed class RedisShadowStore(IConnectionMultiplexer redis, TimeProvider clock) : IShadowStore
+{
+    private const string DocumentField = "doc";
+    private const int LockStripes = 256;
+    private const string VersionField = "v";
+    private const int MaxAttempts = 64;
+
+    private static readonly LuaScript CompareAndSet = LuaScript.Prepare("""
+        local current = redis.call('HGET', @key, 'v')
+        if (current or '0') ~= @expected then
+            return 0
+        end
+        redis.call('HSET', @key, 'doc', @doc, 'v', @version)
+        return 1
+        """);
+
+    public static RedisKey Key(string deviceId) => "shadow:" + deviceId;
+
+    public async Task<ShadowState?> GetAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        var document = await redis.GetDatabase().HashGetAsync(Key(deviceId), DocumentField);
+        return document.IsNullOrEmpty ? null : ShadowState.FromStorage(JsonNode.Parse((string)document!)!.AsObject());
+    }
+
+    // Writers of one device inside this process take turns, so compare-and-set only ever races with other
+    // processes (replicas), where collisions are rare; without it, many local writers of one device starve each other.
+    private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, LockStripes).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
+    public async Task<ShadowApplyResult> UpdateAsync(string deviceId, ShadowUpdate update, CancellationToken cancellationToken)
+    {
+        var stripe = _stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(deviceId) % LockStripes)];
+        await stripe.WaitAsync(cancellationToken);
+        try
+        {
+            return await UpdateWithRetriesAsync(deviceId, update, cancellationToken);
+        }
+        finally
+        {
+            stripe.Release();
+        }
+    }
+
+    private async Task<ShadowApplyResult> UpdateWithRetriesAsync(string deviceId, ShadowUpdate update, CancellationToken cancellationToken)
+    {
+        var database = redis.GetDatabase();
+        var key = Key(deviceId);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var current = await GetAsync(deviceId, cancellationToken);
+            var result = ShadowRules.Apply(current, update, clock.GetUtcNow());
+            if (result.Error is not null)
+            {
+                return result;
+            }
+
+            var written = (long)await database.ScriptEvaluateAsync(CompareAndSet, new
+            {
+                key,
+                expected = (current?.Version ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                doc = result.State!.ToStorage().ToJsonString(),
+                version = result.State.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            if (written == 1)
+            {
+                return result;
+            }
+
+            // Another writer got in between: back off a little (more with every collision) and re-read.
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1 + Math.Min(attempt, 10))), cancellationToken);
+        }
+
+        throw new InvalidOperationException($"The shadow of {deviceId} changed {MaxAttempts} times while updating it; giving up.");
+    }
+
+    public Task DeleteAsync(string deviceId, CancellationToken cancellationToken) =>
+        redis.GetDatabase().KeyDeleteAsync(Key(deviceId));
+}

@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using IotAspire.IntegrationTests.Infrastructure;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace IotAspire.IntegrationTests.Api;
+
+/// <summary>The SignalR hub with the real stack: events from the stream, per device, once, on every replica.</summary>
+[Collection(StackCollection.Name)]
+public sealed class DevicesHubTests(StackFixture stack)
+{
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1.5);
+
+    [Fact]
+    public async Task Subscribe_ShadowChanges_ReceivesOnlyItsDevicesEventsOnce()
+    {
+        var watched = await DeviceCredentials.RegisterAsync(stack, "hub-watched");
+        var other = await DeviceCredentials.RegisterAsync(stack, "hub-other");
+        await using var client = await HubClient.ConnectAsync(stack.Api.BaseAddress!);
+        await client.Connection.InvokeAsync("Subscribe", watched.Id);
+
+        Assert.Equal(HttpStatusCode.OK, (await ApiCalls.PatchShadowAsync(stack, other.Id, """{"state":{"desired":{"x":1}}}""")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await ApiCalls.PatchShadowAsync(stack, watched.Id, """{"state":{"desired":{"x":2}}}""")).Status);
+
+        var shadow = await client.WaitForAsync("shadow", watched.Id);
+        await Task.Delay(Quiet);
+        Assert.Equal(1, shadow.GetProperty("version").GetInt64());
+        Assert.Equal(2, shadow.GetProperty("document").GetProperty("state").GetProperty("desired").GetProperty("x").GetInt32());
+        Assert.Single(client.Received, e => e.Method == "shadow");
+        Assert.All(client.Received, e => Assert.Equal(watched.Id, e.DeviceId));
+    }
+
+    [Fact]
+    public async Task Subscribe_Telemetry_ReceivesTheStoredValues()
+    {
+        var device = await DeviceCredentials.RegisterAsync(stack, "hub-telemetry");
+        await using var client = await HubClient.ConnectAsync(stack.Api.BaseAddress!);
+        await client.Connection.InvokeAsync("Subscribe", device.Id);
+
+        var published = await MosquittoCli.PublishAsync(stack, device, $"devices/{device.Id}/telemetry", """{"temperature":21.5,"door":"open"}""");
+        Assert.Equal(0, published.ExitCode);
+
+        var telemetry = await client.WaitForAsync("telemetry", device.Id);
+        var values = telemetry.GetProperty("values").EnumerateArray().ToDictionary(v => v.GetProperty("name").GetString()!, v => v.GetProperty("value"));
+        Assert.Equal(21.5, values["temperature"].GetDouble());
+        Assert.Equal("open", values["door"].GetString());
+    }
+
+    [Fact]
+    public async Task Unsubscribe_AfterwardsReceivesNothing()
+    {
+        var device = await DeviceCredentials.RegisterAsync(stack, "hub-unsub");
+        await using var client = await HubClient.ConnectAsync(stack.Api.BaseAddress!);
+        await client.Connection.InvokeAsync("Subscribe", device.Id);
+        await ApiCalls.PatchShadowAsync(stack, device.Id, """{"state":{"desired":{"x":1}}}""");
+        await client.WaitForAsync("shadow", device.Id);
+
+        await client.Connection.InvokeAsync("Unsubscribe", device.Id);
+        await ApiCalls.PatchShadowAsync(stack, device.Id, """{"state":{"desired":{"x":2}}}""");
+        await Task.Delay(Quiet);
+
+        Assert.Single(client.Received);
+    }
+
+    [Theory]
+    [InlineData("no/such device")]
+    [InlineData("t-hub-never-registered")]
+    public async Task Subscribe_InvalidOrUnknownDevice_ThrowsHubException(string deviceId)
+    {
+        await using var client = await HubClient.ConnectAsync(stack.Api.BaseAddress!);
+
+        await Assert.ThrowsAsync<HubException>(() => client.Connection.InvokeAsync("Subscribe", deviceId));
+    }
+
+    [Fact]
+    public async Task Subscribe_OneClientOnEachReplica_BothGetTheEventExactlyOnce()
+    {
+        var replicas = await ApiReplicas.AddressesAsync(stack, expected: 2);
+        Assert.Equal(2, replicas.Count);
+        var device = await DeviceCredentials.RegisterAsync(stack, "hub-replicas");
+        await using var first = await HubClient.ConnectAsync(replicas[0]);
+        await using var second = await HubClient.ConnectAsync(replicas[1]);
+        await first.Connection.InvokeAsync("Subscribe", device.Id);
+        await second.Connection.InvokeAsync("Subscribe", device.Id);
+
+        for (var n = 1; n <= 3; n++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await ApiCalls.PatchShadowAsync(stack, device.Id, """{"state":{"desired":{"n":""" + n + "}}}")).Status);
+        }
+
+        foreach (var client in new[] { first, second })
+        {
+            await Eventually.ReturnsAsync(() => Task.FromResult(client.Received.Count), count => count >= 3, TimeSpan.FromSeconds(10), "three shadow events");
+        }
+
+        await Task.Delay(Quiet);
+        foreach (var client in new[] { first, second })
+        {
+            var versions = client.Received.Select(e => e.Data.GetProperty("version").GetInt64()).Order().ToList();
+            Assert.Equal([1L, 2L, 3L], versions);
+        }
+    }
+
+    /// <summary>A SignalR client that records every event it receives.</summary>
+    private sealed class HubClient : IAsyncDisposable
+    {
+        private HubClient(HubConnection connection) => Connection = connection;
+
+        public HubConnection Connection { get; }
+
+        public ConcurrentQueue<(string Method, string? DeviceId, JsonElement Data)> ReceivedQueue { get; } = new();
+
+        public List<(string Method, string? DeviceId, JsonElement Data)> Received => [.. ReceivedQueue];
+
+        public static async Task<HubClient> ConnectAsync(Uri baseAddress)
+        {
+            var connection = new HubConnectionBuilder()
+                // WebSockets without negotiation: no sticky session needed behind the round-robin proxy.
+                .WithUrl(new Uri(baseAddress, "/hubs/devices"), options =>
+                {
+                    options.Transports = HttpTransportType.WebSockets;
+                    options.SkipNegotiation = true;
+                })
+                .Build();
+            var client = new HubClient(connection);
+            foreach (var method in new[] { "telemetry", "shadow", "presence" })
+            {
+                connection.On<JsonElement>(method, data =>
+                    client.ReceivedQueue.Enqueue((method, data.TryGetProperty("deviceId", out var id) ? id.GetString() : null, data)));
+            }
+
+            await connection.StartAsync();
+            return client;
+        }
+
+        public async Task<JsonElement> WaitForAsync(string method, string deviceId)
+        {
+            var received = await Eventually.ReturnsAsync(
+                () => Task.FromResult(Received.FirstOrDefault(e => e.Method == method && e.DeviceId == deviceId)),
+                e => e.Method is not null,
+                TimeSpan.FromSeconds(10),
+                $"a {method} event of {deviceId}");
+            return received.Data;
+        }
+
+        public ValueTask DisposeAsync() => Connection.DisposeAsync();
+    }
+}
