@@ -44,6 +44,8 @@ public sealed class BenchStack : IAsyncDisposable
         var args = new List<string>
         {
             "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Simulator:Devices=0",
+            // One Api: the benchmarks measure its process by resource name; replicas are tested elsewhere.
+            "Api:Replicas=1",
             $"Parameters:mqtt-admin-password={secrets.MqttAdmin}",
             $"Parameters:mqtt-worker-password={secrets.MqttWorker}",
             $"Parameters:postgres-password={secrets.Postgres}",

@@ -114,6 +114,10 @@ public sealed class TelemetryPublisher : IAsyncDisposable
                 {
                     Refused(sequence, id, ex.Message);
                 }
+                catch (MQTTnet.Exceptions.MqttCommunicationTimedOutException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break; // MQTTnet reports a publish cut off by the stop as a time-out.
+                }
             }
             while (await timer.WaitForNextTickAsync(cancellationToken));
         }
