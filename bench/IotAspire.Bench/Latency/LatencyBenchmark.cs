@@ -2,6 +2,7 @@ using System.Diagnostics;
 using IotAspire.Bench.Infrastructure;
 using IotAspire.Bench.Reporting;
 using IotAspire.Core;
+using IotAspire.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace IotAspire.Bench.Latency;

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace IotAspire.IntegrationTests.Infrastructure;
+namespace IotAspire.Testing;
 
-/// <summary>Writes the AppHost's and every resource's logs to one file, to read when a test fails.</summary>
+/// <summary>Writes the AppHost's and every resource's logs to one file (tests and benchmarks start the whole stack).</summary>
 internal sealed class FileLoggerProvider : ILoggerProvider
 {
     private readonly StreamWriter _writer;
