@@ -112,15 +112,16 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         {
             var metricIds = await metrics.ResolveAsync(
                 registered.SelectMany(p => p.Points).Select(p => p.Metric).ToHashSet(StringComparer.Ordinal), cancellationToken);
+            var resolved = new ResolvedBatch(registered, deviceKeys, metricIds);
             try
             {
-                inserted = await WriteRegisteredAsync(registered, deviceKeys, metricIds, cancellationToken);
+                inserted = await WriteRegisteredAsync(resolved, cancellationToken);
             }
             catch (Exception ex) when (PartitionDirectory.IsMissingPartition(ex))
             {
                 // Retention dropped a partition we remembered: forget them all and write once more, creating it again.
                 partitions.Forget();
-                inserted = await WriteRegisteredAsync(registered, deviceKeys, metricIds, cancellationToken);
+                inserted = await WriteRegisteredAsync(resolved, cancellationToken);
             }
         }
 
@@ -132,34 +133,30 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         return inserted;
     }
 
-    private async Task<int> WriteRegisteredAsync(
-        List<PendingWrite> batch,
-        IReadOnlyDictionary<string, long> deviceKeys,
-        IReadOnlyDictionary<string, int> metricIds,
-        CancellationToken cancellationToken)
+    private async Task<int> WriteRegisteredAsync(ResolvedBatch batch, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
 
         // Before the batch's transaction, in a short one of its own: creating a partition locks the whole parent table,
         // and holding that lock through the batch would stall the other writers and every reader until our commit.
-        await partitions.EnsureAsync(connection, batch.SelectMany(p => p.Points).Select(p => p.Timestamp), cancellationToken);
+        await partitions.EnsureAsync(connection, batch.Rows().Select(row => row.Point.Timestamp), cancellationToken);
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         int inserted;
         await transaction.SaveAsync("fast_path", cancellationToken);
         try
         {
-            inserted = await CopyRowsAsync(connection, CopyTelemetry, batch, deviceKeys, metricIds, cancellationToken);
-            await WriteAggregatesAsync(connection, transaction, Aggregate(batch, deviceKeys, metricIds), cancellationToken);
+            inserted = await CopyRowsAsync(connection, CopyTelemetry, batch, cancellationToken);
+            await WriteAggregatesAsync(connection, transaction, Aggregate(batch), cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             await transaction.RollbackAsync("fast_path", cancellationToken);
-            inserted = await WriteThroughStagingAsync(connection, transaction, batch, deviceKeys, metricIds, cancellationToken);
+            inserted = await WriteThroughStagingAsync(connection, transaction, batch, cancellationToken);
         }
 
-        var lastSeen = batch
-            .GroupBy(p => deviceKeys[p.DeviceId])
+        var lastSeen = batch.Messages
+            .GroupBy(p => batch.DeviceKeys[p.DeviceId])
             .Select(g => (Key: g.Key, Seen: g.Max(p => p.ReceivedAt)))
             .ToArray();
         await using (var seen = new NpgsqlCommand(UpdateLastSeen, connection, transaction))
@@ -177,9 +174,7 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
     private static async Task<int> WriteThroughStagingAsync(
         NpgsqlConnection connection,
         NpgsqlTransaction transaction,
-        List<PendingWrite> batch,
-        IReadOnlyDictionary<string, long> deviceKeys,
-        IReadOnlyDictionary<string, int> metricIds,
+        ResolvedBatch batch,
         CancellationToken cancellationToken)
     {
         await using (var create = new NpgsqlCommand(CreateStaging, connection, transaction))
@@ -187,7 +182,7 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await CopyRowsAsync(connection, CopyStaging, batch, deviceKeys, metricIds, cancellationToken);
+        await CopyRowsAsync(connection, CopyStaging, batch, cancellationToken);
 
         int inserted;
         await using (var insert = new NpgsqlCommand(InsertTelemetryAndRollups, connection, transaction))
@@ -203,45 +198,30 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         return inserted;
     }
 
-    private static async Task<int> CopyRowsAsync(
-        NpgsqlConnection connection,
-        string copyCommand,
-        List<PendingWrite> batch,
-        IReadOnlyDictionary<string, long> deviceKeys,
-        IReadOnlyDictionary<string, int> metricIds,
-        CancellationToken cancellationToken)
+    private static async Task<int> CopyRowsAsync(NpgsqlConnection connection, string copyCommand, ResolvedBatch batch, CancellationToken cancellationToken)
     {
         var rows = 0;
         await using var importer = await connection.BeginBinaryImportAsync(copyCommand, cancellationToken);
-        foreach (var pending in batch)
+        foreach (var (deviceKey, metricId, point) in batch.Rows())
         {
-            var deviceKey = deviceKeys[pending.DeviceId];
-            foreach (var point in pending.Points)
-            {
-                await importer.StartRowAsync(cancellationToken);
-                await importer.WriteAsync(deviceKey, NpgsqlDbType.Bigint, cancellationToken);
-                await importer.WriteAsync(metricIds[point.Metric], NpgsqlDbType.Integer, cancellationToken);
-                await importer.WriteAsync(point.Timestamp, NpgsqlDbType.TimestampTz, cancellationToken);
-                await WriteValueAsync(importer, point.Value, cancellationToken);
-                rows++;
-            }
+            await importer.StartRowAsync(cancellationToken);
+            await importer.WriteAsync(deviceKey, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(metricId, NpgsqlDbType.Integer, cancellationToken);
+            await importer.WriteAsync(point.Timestamp, NpgsqlDbType.TimestampTz, cancellationToken);
+            await WriteValueAsync(importer, point.Value, cancellationToken);
+            rows++;
         }
 
         await importer.CompleteAsync(cancellationToken);
         return rows;
     }
 
-    private static RollupAggregates Aggregate(
-        List<PendingWrite> batch, IReadOnlyDictionary<string, long> deviceKeys, IReadOnlyDictionary<string, int> metricIds)
+    private static RollupAggregates Aggregate(ResolvedBatch batch)
     {
         var aggregates = new RollupAggregates();
-        foreach (var pending in batch)
+        foreach (var (deviceKey, metricId, point) in batch.Rows())
         {
-            var deviceKey = deviceKeys[pending.DeviceId];
-            foreach (var point in pending.Points)
-            {
-                aggregates.Add(deviceKey, metricIds[point.Metric], point.Timestamp, point.Value);
-            }
+            aggregates.Add(deviceKey, metricId, point.Timestamp, point.Value);
         }
 
         return aggregates;
@@ -318,6 +298,25 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         else
         {
             await importer.WriteNullAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Messages of registered devices with their device keys and metric ids resolved.</summary>
+    private sealed record ResolvedBatch(
+        List<PendingWrite> Messages,
+        IReadOnlyDictionary<string, long> DeviceKeys,
+        IReadOnlyDictionary<string, int> MetricIds)
+    {
+        public IEnumerable<(long DeviceKey, int MetricId, TelemetryPoint Point)> Rows()
+        {
+            foreach (var message in Messages)
+            {
+                var deviceKey = DeviceKeys[message.DeviceId];
+                foreach (var point in message.Points)
+                {
+                    yield return (deviceKey, MetricIds[point.Metric], point);
+                }
+            }
         }
     }
 }
