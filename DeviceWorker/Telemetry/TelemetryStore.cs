@@ -23,10 +23,6 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
     private const string CopyStaging =
         "COPY telemetry_staging (device_key, metric_id, ts, num_value, bool_value, text_value) FROM STDIN (FORMAT BINARY)";
 
-    // One statement: the rows actually inserted (RETURNING skips those ON CONFLICT DO NOTHING left out, so a
-    // redelivered message is never counted twice) feed both rollups. GROUP BY gives one row per key, as
-    // ON CONFLICT DO UPDATE requires; ORDER BY makes concurrent writers (replicas given the same redelivered
-    // points) take their row locks in the same order. Late points simply update the older buckets they fall in.
     // Fast path: straight into the partitions. Redeliveries are rare; when one makes COPY hit the primary key,
     // the batch is rolled back to a savepoint and written through the staging table with ON CONFLICT DO NOTHING.
     private const string CopyTelemetry =
@@ -34,13 +30,18 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
 
     private const string RollupColumns = "(device_key, metric_id, bucket, min_value, max_value, sum_value, count, first_ts, last_ts)";
 
-    private const string RollupFromArrays = """
-        SELECT * FROM unnest($1::bigint[], $2::integer[], $3::timestamptz[], $4::float8[], $5::float8[], $6::float8[],
-                             $7::bigint[], $8::timestamptz[], $9::timestamptz[])
+    // How a batch's aggregate of a bucket folds into the stored one (the target table is aliased r).
+    private const string RollupMerge = """
         ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET
             min_value = least(r.min_value, excluded.min_value), max_value = greatest(r.max_value, excluded.max_value),
             sum_value = r.sum_value + excluded.sum_value, count = r.count + excluded.count,
             first_ts = least(r.first_ts, excluded.first_ts), last_ts = greatest(r.last_ts, excluded.last_ts)
+        """;
+
+    private const string RollupFromArrays = $$"""
+        SELECT * FROM unnest($1::bigint[], $2::integer[], $3::timestamptz[], $4::float8[], $5::float8[], $6::float8[],
+                             $7::bigint[], $8::timestamptz[], $9::timestamptz[])
+        {{RollupMerge}}
         """;
 
     private const string LatestFromArrays = """
@@ -51,7 +52,11 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         WHERE l.ts < excluded.ts
         """;
 
-    private const string InsertTelemetryAndRollups = """
+    // One statement: the rows actually inserted (RETURNING skips those ON CONFLICT DO NOTHING left out, so a
+    // redelivered message is never counted twice) feed both rollups. GROUP BY gives one row per key, as
+    // ON CONFLICT DO UPDATE requires; ORDER BY makes concurrent writers (replicas given the same redelivered
+    // points) take their row locks in the same order. Late points simply update the older buckets they fall in.
+    private const string InsertTelemetryAndRollups = $$"""
         WITH inserted AS (
             INSERT INTO telemetry (device_key, metric_id, ts, num_value, bool_value, text_value)
             SELECT device_key, metric_id, ts, num_value, bool_value, text_value FROM telemetry_staging
@@ -63,19 +68,13 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
             SELECT device_key, metric_id, date_bin('1 minute', ts, 'epoch'), min(num_value), max(num_value), sum(num_value), count(*), min(ts), max(ts)
             FROM inserted WHERE num_value IS NOT NULL
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET
-                min_value = least(r.min_value, excluded.min_value), max_value = greatest(r.max_value, excluded.max_value),
-                sum_value = r.sum_value + excluded.sum_value, count = r.count + excluded.count,
-                first_ts = least(r.first_ts, excluded.first_ts), last_ts = greatest(r.last_ts, excluded.last_ts)
+            {{RollupMerge}}
         ), hours AS (
             INSERT INTO telemetry_1h AS r (device_key, metric_id, bucket, min_value, max_value, sum_value, count, first_ts, last_ts)
             SELECT device_key, metric_id, date_bin('1 hour', ts, 'epoch'), min(num_value), max(num_value), sum(num_value), count(*), min(ts), max(ts)
             FROM inserted WHERE num_value IS NOT NULL
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET
-                min_value = least(r.min_value, excluded.min_value), max_value = greatest(r.max_value, excluded.max_value),
-                sum_value = r.sum_value + excluded.sum_value, count = r.count + excluded.count,
-                first_ts = least(r.first_ts, excluded.first_ts), last_ts = greatest(r.last_ts, excluded.last_ts)
+            {{RollupMerge}}
         )
         SELECT count(*)::int FROM inserted
         """;
