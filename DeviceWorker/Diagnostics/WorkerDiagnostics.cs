@@ -16,6 +16,8 @@ public sealed class WorkerDiagnostics
         var meter = meterFactory.Create(Name);
         MessagesReceived = meter.CreateCounter<long>(Prefix + "messages.received", "{message}", "MQTT messages received.");
         MessagesAcknowledged = meter.CreateCounter<long>(Prefix + "messages.acknowledged", "{message}", "MQTT messages acknowledged after they were durably handled.");
+        MessagesInFlight = meter.CreateUpDownCounter<long>(Prefix + "messages.in_flight", "{message}", "MQTT messages received and not yet acknowledged or given up.");
+        DeliveryPauses = meter.CreateCounter<long>(Prefix + "messages.delivery_pauses", "{pause}", "Times delivery waited because the in-flight limit was reached (the worker is at capacity).");
         MessagesUnacknowledged = meter.CreateCounter<long>(Prefix + "messages.unacknowledged", "{message}", "Messages left unacknowledged (even the dead-letter write failed); the broker redelivers them on reconnect.");
         PointsWritten = meter.CreateCounter<long>(Prefix + "points.written", "{point}", "Telemetry points inserted (redelivered duplicates not counted).");
         DeadLetters = meter.CreateCounter<long>(Prefix + "dead_letters", "{message}", "Messages written to the dead-letter table, by reason kind.");
@@ -33,6 +35,8 @@ public sealed class WorkerDiagnostics
 
     public Counter<long> MessagesReceived { get; }
     public Counter<long> MessagesAcknowledged { get; }
+    public UpDownCounter<long> MessagesInFlight { get; }
+    public Counter<long> DeliveryPauses { get; }
     public Counter<long> MessagesUnacknowledged { get; }
     public Counter<long> PointsWritten { get; }
     public Counter<long> DeadLetters { get; }

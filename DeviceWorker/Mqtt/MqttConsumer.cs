@@ -29,6 +29,7 @@ public sealed partial class MqttConsumer(
     private readonly MqttOptions _options = options.Value;
     private readonly ConcurrentDictionary<long, Task> _inFlight = new();
     private readonly SemaphoreSlim _disconnected = new(0);
+    private readonly SemaphoreSlim _slots = new(options.Value.MaxInFlightMessages);
     // Separate from the stopping token so that in-flight messages get a grace period on shutdown.
     private readonly CancellationTokenSource _processing = new();
     private long _nextMessageId;
@@ -146,28 +147,53 @@ public sealed partial class MqttConsumer(
         LogConnected(clientOptions.ClientId, result.IsSessionPresent, dispatcher.Subscriptions.Count);
     }
 
-    private Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs e)
+    private async Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         e.AutoAcknowledge = false;
-        if (_stopping)
+        // Waiting here holds up MQTTnet's delivery loop (not its socket reader or acks): back-pressure at a bounded cost.
+        if (_stopping || !await TakeSlotAsync())
         {
-            return Task.CompletedTask; // Left unacknowledged: the broker redelivers it to us or another replica.
+            return; // Left unacknowledged: the broker redelivers it to us or another replica.
         }
 
         diagnostics.MessagesReceived.Add(1);
+        diagnostics.MessagesInFlight.Add(1);
         var message = DeviceMessage.From(e.ApplicationMessage, timeProvider.GetUtcNow());
         // Not awaited here: awaiting in the receive event would handle one message at a time.
         var id = Interlocked.Increment(ref _nextMessageId);
         var processing = ProcessAsync(message, e);
         _inFlight[id] = processing;
         // Removed by a continuation so that removal always follows the add, however fast processing is.
-        processing.ContinueWith(
-            (_, messageId) => _inFlight.TryRemove((long)messageId!, out Task? _),
+        _ = processing.ContinueWith(
+            (_, messageId) =>
+            {
+                _inFlight.TryRemove((long)messageId!, out Task? _);
+                diagnostics.MessagesInFlight.Add(-1);
+                _slots.Release();
+            },
             id,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        return Task.CompletedTask;
+    }
+
+    private async Task<bool> TakeSlotAsync()
+    {
+        if (_slots.Wait(0))
+        {
+            return true;
+        }
+
+        diagnostics.DeliveryPauses.Add(1);
+        try
+        {
+            await _slots.WaitAsync(_processing.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private async Task ProcessAsync(DeviceMessage message, MqttApplicationMessageReceivedEventArgs e)
@@ -253,6 +279,7 @@ public sealed partial class MqttConsumer(
     {
         _processing.Dispose();
         _disconnected.Dispose();
+        _slots.Dispose();
         base.Dispose();
     }
 

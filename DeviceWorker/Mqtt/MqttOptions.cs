@@ -25,6 +25,15 @@ public sealed class MqttOptions
     [Range(1, 65535)]
     public int ReceiveMaximum { get; set; } = 1000;
 
+    /// <summary>
+    /// How many messages this worker holds at once (received, not yet acknowledged). The broker should stop at
+    /// <see cref="ReceiveMaximum"/>, but Mosquitto 2.0 keeps sending; past this limit we stop taking messages off
+    /// the connection, so an overload waits compactly in the client's receive queue and in the broker, not as
+    /// half-processed messages in our heap. Enough for one full batch being written and the next one gathering.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxInFlightMessages { get; set; } = 2500;
+
     /// <summary>How long the broker keeps our session (and queues our messages) while we are away.</summary>
     [Range(0, int.MaxValue)]
     public int SessionExpirySeconds { get; set; } = 86400;

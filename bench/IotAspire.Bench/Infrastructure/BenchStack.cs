@@ -38,7 +38,13 @@ public sealed class BenchStack : IAsyncDisposable
 
     /// <param name="notStarted">Resources that stay down until started with a command (e.g. the worker, so that it has no broker session yet).</param>
     /// <param name="dataRoot">A data folder kept between runs, or null for a fresh one.</param>
-    public static async Task<BenchStack> StartAsync(string kind, IReadOnlyCollection<string> notStarted, string? dataRoot, CancellationToken cancellationToken)
+    /// <param name="workerSettings">Configuration overrides for the worker ("Telemetry:MaxBatchPoints" = "20000"), to try settings.</param>
+    public static async Task<BenchStack> StartAsync(
+        string kind,
+        IReadOnlyCollection<string> notStarted,
+        string? dataRoot,
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? workerSettings = null)
     {
         var logFile = Path.Combine(AppContext.BaseDirectory, "logs", $"{kind}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.log");
         var secrets = BenchSecrets.Load(dataRoot);
@@ -66,6 +72,14 @@ public sealed class BenchStack : IAsyncDisposable
             var resource = builder.CreateResourceBuilder(project);
             // No collector runs here: exporting to nowhere costs CPU during the measurement and slows shutdown.
             resource.WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+            if (project.Name == ResourceNames.DeviceWorker)
+            {
+                foreach (var (key, value) in workerSettings ?? new Dictionary<string, string>())
+                {
+                    resource.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+                }
+            }
+
             if (notStarted.Contains(project.Name))
             {
                 resource.WithExplicitStart();

@@ -25,7 +25,8 @@ public static class IngestBenchmark
             + $"(each after {settings.WarmupSeconds} s warm-up)");
         var total = Stopwatch.StartNew();
         await using var stack = await BenchStack.StartAsync("ingest",
-            [ResourceNames.DeviceWorker, ResourceNames.Archiver, ResourceNames.Dashboard], dataRoot: null, cancellationToken);
+            [ResourceNames.DeviceWorker, ResourceNames.Archiver, ResourceNames.Dashboard], dataRoot: null, cancellationToken,
+            settings.WorkerSettings);
         Console.WriteLine($"stack up in {total.Elapsed.TotalSeconds:F1} s (logs: {stack.LogFile})");
 
         using var loggers = LoggerFactory.Create(logging => logging

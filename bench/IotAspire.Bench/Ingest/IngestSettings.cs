@@ -12,7 +12,8 @@ public sealed record IngestSettings(
     int WarmupSeconds,
     int DrainTimeoutSeconds,
     string IdPrefix,
-    string? ResultsDirectory)
+    string? ResultsDirectory,
+    IReadOnlyDictionary<string, string> WorkerSettings)
 {
     public static IngestSettings From(BenchArguments args)
     {
@@ -27,7 +28,8 @@ public sealed record IngestSettings(
             WarmupSeconds: args.Int("warmup", 10),
             DrainTimeoutSeconds: args.Int("drain-timeout", 180),
             IdPrefix: args.String("prefix", "bench-")!,
-            ResultsDirectory: args.String("results", null));
+            ResultsDirectory: args.String("results", null),
+            WorkerSettings: ParseSettings(args.String("worker-settings", null)));
         args.EnsureAllKnown();
         if (settings.Devices is < 1 or > 9999 || settings.Values < 1 || settings.Qos is < 0 or > 1 || settings.Seconds < 1
             || settings.BrokerSeconds < 1 || settings.Rate < 0 || settings.WarmupSeconds < 0)
@@ -37,4 +39,12 @@ public sealed record IngestSettings(
 
         return settings;
     }
+
+    /// <summary>"Section:Key=value;Other:Key=value" into pairs.</summary>
+    private static Dictionary<string, string> ParseSettings(string? text) =>
+        (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(pair => pair.Split('=', 2))
+            .ToDictionary(
+                pair => pair[0],
+                pair => pair.Length == 2 ? pair[1] : throw new ArgumentException($"--worker-settings: '{pair[0]}' needs '=value'."));
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -34,8 +35,14 @@ public sealed class StackFixture : IAsyncLifetime
         // No collector runs in tests: exporting to nowhere only slows every shutdown down.
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
-            builder.CreateResourceBuilder(project).WithEnvironment(context =>
+            var resource = builder.CreateResourceBuilder(project).WithEnvironment(context =>
                 context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+            if (project.Name == ResourceNames.DeviceWorker)
+            {
+                // A small in-flight limit: every test also goes through the worker's back-pressure path (the crash
+                // test's burst of 3,000 messages far exceeds it), so a stall or a lost message there fails them.
+                resource.WithEnvironment("Mqtt__MaxInFlightMessages", WorkerMaxInFlightMessages.ToString(CultureInfo.InvariantCulture));
+            }
         }
 
         builder.Services.AddLogging(logging => logging
@@ -70,6 +77,7 @@ public sealed class StackFixture : IAsyncLifetime
     }
 
     public const string ExecutablePidProperty = "executable.pid";
+    public const int WorkerMaxInFlightMessages = 16;
 }
 
 [CollectionDefinition(Name)]
