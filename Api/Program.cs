@@ -1,25 +1,31 @@
 using IotAspire.Api.Apis;
 using IotAspire.Api.Extensions;
 using IotAspire.Api.Realtime;
+using IotAspire.Api.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiSecurity();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseApiSecurity();
 
 app.MapDefaultEndpoints();
 app.MapApiDocuments();
 
 var api = app.MapGroup("/api");
 api.MapDevicesApi();
+api.MapDeviceRevocationApi();
 api.MapTelemetryApi();
 api.MapShadowApi();
 api.MapCommandsApi();
-app.MapHub<DevicesHub>(DevicesHub.Path);
+api.MapFleetClaimApi().RequirePolicy(ApiRoles.AdminPolicy);
+app.MapHub<DevicesHub>(DevicesHub.Path, options => options.CloseOnAuthenticationExpiration = true)
+    .RequireAuthorization(ApiRoles.ViewerPolicy);
 
 app.Run();

@@ -10,6 +10,8 @@ public static class IotServices
     public static void AddIotServices(this IDistributedApplicationBuilder builder, InfraResources infra, BrokerSecrets broker)
     {
         var apiBrokerPassword = builder.AddApiBrokerPassword();
+        var fleetClaimPassword = AddFleetClaimPassword(builder);
+        var identity = builder.AddIdentity();
 
         // Schema and broker service accounts, once, before any service starts.
         var migrations = builder.AddService<Projects.Migrations>(ResourceNames.Migrations)
@@ -19,7 +21,8 @@ public static class IotServices
             .WithEnvironment("WorkerAccount__Username", BrokerSecrets.WorkerUser)
             .WithEnvironment("WorkerAccount__Password", broker.WorkerPassword)
             .WithEnvironment("ApiAccount__Username", ServiceAccounts.ApiUsername)
-            .WithEnvironment("ApiAccount__Password", apiBrokerPassword);
+            .WithEnvironment("ApiAccount__Password", apiBrokerPassword)
+            .WithEnvironment("FleetClaim__Password", fleetClaimPassword);
 
         // Two replicas from the start, so that nothing comes to assume it is the only one: commands, the event relay
         // and SignalR (Redis backplane) are built for any number. Their endpoint is proxied: one port, round robin.
@@ -31,6 +34,10 @@ public static class IotServices
             .WithEnvironment("Mqtt__Username", ServiceAccounts.ApiUsername)
             .WithEnvironment("Mqtt__Password", apiBrokerPassword)
             .WithReplicas(builder.Configuration.GetValue("Api:Replicas", 2))
+            // Any OIDC provider would do: these two settings are all the Api knows of it.
+            .WithEnvironment("Identity__Authority", identity.Authority)
+            .WithEnvironment("Identity__RequireHttpsMetadata", "false") // Local runs are plain http.
+            .WaitFor(identity.Resource)
             .WaitForCompletion(migrations)
             .WithHttpHealthCheck("/health")
             .WithUrlForEndpoint("http", url => url.DisplayText = "API")
@@ -42,6 +49,7 @@ public static class IotServices
             .WithBroker(infra)
             .WithEnvironment("Mqtt__Username", BrokerSecrets.WorkerUser)
             .WithEnvironment("Mqtt__Password", broker.WorkerPassword)
+            .WithBrokerAdmin(broker) // Fleet provisioning creates device accounts.
             .WaitForCompletion(migrations)
             .WithHttpHealthCheck("/health");
 
@@ -55,11 +63,12 @@ public static class IotServices
             .WaitFor(api)
             .WithHttpHealthCheck("/health");
 
-        AddSimulator(builder, infra, api);
+        AddSimulator(builder, infra, api, fleetClaimPassword);
     }
 
     /// <summary>The demo's device fleet; Simulator:Devices = 0 leaves it out. Never deployed.</summary>
-    private static void AddSimulator(IDistributedApplicationBuilder builder, InfraResources infra, IResourceBuilder<ProjectResource> api)
+    private static void AddSimulator(
+        IDistributedApplicationBuilder builder, InfraResources infra, IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource> fleetClaimPassword)
     {
         var devices = builder.Configuration.GetValue("Simulator:Devices", 10);
         if (devices <= 0 || builder.ExecutionContext.IsPublishMode)
@@ -72,8 +81,16 @@ public static class IotServices
             .WaitFor(api)
             .WithReference(infra.Mqtt)
             .WithEnvironment("Simulator__Devices", devices.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithEnvironment("Simulator__IntervalSeconds", builder.Configuration["Simulator:IntervalSeconds"] ?? "5");
+            .WithEnvironment("Simulator__IntervalSeconds", builder.Configuration["Simulator:IntervalSeconds"] ?? "5")
+            .WithEnvironment("Simulator__FleetClaimPassword", fleetClaimPassword); // Its devices provision themselves.
     }
+
+    /// <summary>
+    /// The fleet claim's initial password (set Parameters:fleet-claim-password to choose it). After an Api rotation the
+    /// broker keeps the rotated one until this value is changed.
+    /// </summary>
+    private static IResourceBuilder<ParameterResource> AddFleetClaimPassword(IDistributedApplicationBuilder builder) =>
+        builder.AddParameter("fleet-claim-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
 
     /// <summary>
     /// A service reads only ConnectionStrings__* and service discovery: Aspire's extra per-resource variables

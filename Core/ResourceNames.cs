@@ -14,4 +14,7 @@ public static class ResourceNames
     public const string Archiver = "archiver";
     public const string Dashboard = "dashboard";
     public const string Simulator = "simulator";
+
+    /// <summary>The OpenID Connect provider: Keycloak (containers) or the local IdentityProvider project (executables).</summary>
+    public const string Identity = "identity";
 }

@@ -16,6 +16,10 @@ builder.Services.AddOptions<ApiAccountOptions>()
     .Bind(builder.Configuration.GetSection(ApiAccountOptions.Section))
     .ValidateDataAnnotations()
     .ValidateOnStart();
+builder.Services.AddOptions<FleetClaimAccountOptions>()
+    .Bind(builder.Configuration.GetSection(FleetClaimAccountOptions.Section))
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
 builder.Services.AddHostedService<SetupRunner>();
 
 builder.Build().Run();

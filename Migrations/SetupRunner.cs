@@ -13,6 +13,7 @@ public sealed class SetupRunner(
     IBrokerAccounts brokerAccounts,
     IOptions<WorkerAccountOptions> workerAccount,
     IOptions<ApiAccountOptions> apiAccount,
+    IOptions<FleetClaimAccountOptions> fleetClaim,
     IConfiguration configuration,
     IHostApplicationLifetime lifetime,
     ILogger<SetupRunner> logger) : BackgroundService
@@ -38,6 +39,10 @@ public sealed class SetupRunner(
             var api = apiAccount.Value;
             await brokerAccounts.UpsertServiceAsync(api.Username, api.Password, ServiceAccounts.ApiAcls, stoppingToken);
             logger.LogInformation("Broker account {Username} is ready", api.Username);
+
+            var claim = await brokerAccounts.EnsureServiceAsync(
+                ServiceAccounts.FleetClaimUsername, fleetClaim.Value.Password, ServiceAccounts.FleetClaimAcls, stoppingToken);
+            logger.LogInformation("Fleet claim account {Username} is ready ({Change})", ServiceAccounts.FleetClaimUsername, claim);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {

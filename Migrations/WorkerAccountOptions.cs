@@ -25,3 +25,16 @@ public sealed class ApiAccountOptions
     [Required]
     public string Password { get; set; } = "";
 }
+
+/// <summary>
+/// The fleet claim account shared by devices that provision themselves. Created on the first run with this password;
+/// later runs apply the password only when the configured value changed, so a rotation or disable through the Api stays.
+/// </summary>
+public sealed class FleetClaimAccountOptions
+{
+    public const string Section = "FleetClaim";
+
+    [Required]
+    [MinLength(16)]
+    public string Password { get; set; } = "";
+}

@@ -82,11 +82,12 @@ public static class Extensions
     /// <summary>/health (all checks ready) and /alive (process responsive). Anonymous on purpose: orchestrators probe them.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath);
+        // Anonymous also where a service requires authentication by default: orchestrators probe without tokens.
+        app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains("live"),
-        });
+        }).AllowAnonymous();
         return app;
     }
 }

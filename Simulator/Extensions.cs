@@ -1,4 +1,5 @@
 using IotAspire.Simulator.Api;
+using IotAspire.Simulator.Provisioning;
 using Microsoft.Extensions.Options;
 
 namespace IotAspire.Simulator;
@@ -16,6 +17,7 @@ public static class Extensions
         builder.Services.AddHttpClient<DeviceRegistrationClient>((services, http) =>
             http.BaseAddress = services.GetRequiredService<IOptions<SimulatorOptions>>().Value.ApiBaseAddress);
 
+        builder.Services.AddSingleton<FleetClaimProvisioner>();
         builder.Services.AddHostedService<SimulatorWorker>();
         return builder;
     }

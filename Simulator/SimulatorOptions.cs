@@ -40,6 +40,12 @@ public sealed class SimulatorOptions
     /// </summary>
     public bool Interactive { get; set; } = true;
 
+    /// <summary>
+    /// The fleet claim password (from the AppHost). When set, devices provision themselves over MQTT with it; when
+    /// empty, they are registered through the API as an administrator would.
+    /// </summary>
+    public string? FleetClaimPassword { get; set; }
+
     /// <summary>Where the API is; "http://api" resolves through Aspire service discovery.</summary>
     [Required]
     public Uri ApiBaseAddress { get; set; } = new("http://api");

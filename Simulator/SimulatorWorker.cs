@@ -2,12 +2,13 @@ using IotAspire.Core;
 using IotAspire.Core.Mqtt;
 using IotAspire.Simulator.Api;
 using IotAspire.Simulator.Devices;
+using IotAspire.Simulator.Provisioning;
 using Microsoft.Extensions.Options;
 
 namespace IotAspire.Simulator;
 
 /// <summary>
-/// Runs the virtual devices: each registers through the API (a few at a time), connects with its own
+/// Runs the virtual devices: each onboards (by fleet claim, or through the API; a few at a time), connects with its own
 /// credentials and sends on its own schedule; starts are spread over one period so the load is even.
 /// Logs a one-line summary every 30 seconds.
 /// </summary>
@@ -15,6 +16,7 @@ public sealed class SimulatorWorker(
     IOptions<SimulatorOptions> options,
     IConfiguration configuration,
     DeviceRegistrationClient registration,
+    FleetClaimProvisioner provisioner,
     ILoggerFactory loggerFactory,
     ILogger<SimulatorWorker> logger) : BackgroundService
 {
@@ -51,17 +53,23 @@ public sealed class SimulatorWorker(
         var deviceId = settings.DeviceId(index);
         try
         {
-            MqttCredentials credentials;
+            MqttCredentials? credentials;
             await registrations.WaitAsync(stoppingToken);
             try
             {
-                credentials = await registration.GetCredentialsAsync(deviceId, stoppingToken);
+                credentials = await OnboardAsync(deviceId, settings, broker, stoppingToken);
             }
             finally
             {
                 registrations.Release();
             }
 
+            if (credentials is null)
+            {
+                return;
+            }
+
+            // The credentials live with the device from here on: reconnects and reboots never provision again.
             await using var device = new VirtualDevice(
                 deviceId, credentials, broker, settings, registration, loggerFactory.CreateLogger<VirtualDevice>());
             var startDelay = period * index / settings.Devices;
@@ -75,6 +83,46 @@ public sealed class SimulatorWorker(
         {
             // Only a non-retriable error gets here (e.g. the API rejects the id): the other devices go on.
             logger.LogError(ex, "Virtual device {DeviceId} stopped", deviceId);
+        }
+    }
+
+    /// <summary>
+    /// The device's own credentials: by fleet claim when the AppHost gave us the claim password, else through the API.
+    /// Null when the device cannot be onboarded (logged); the other devices go on.
+    /// </summary>
+    private async Task<MqttCredentials?> OnboardAsync(string deviceId, SimulatorOptions settings, MqttConnection? broker, CancellationToken stoppingToken)
+    {
+        if (string.IsNullOrEmpty(settings.FleetClaimPassword))
+        {
+            return await registration.GetCredentialsAsync(deviceId, stoppingToken);
+        }
+
+        if (broker is null)
+        {
+            throw new InvalidOperationException($"Fleet provisioning needs ConnectionStrings:{ResourceNames.Mqtt}.");
+        }
+
+        var claim = await provisioner.ProvisionAsync(deviceId, $"Simulated {deviceId}", broker, settings.FleetClaimPassword, stoppingToken);
+        if (claim.Outcome == ClaimOutcome.Accepted)
+        {
+            return claim.Credentials;
+        }
+
+        // Registered by an earlier run whose password we no longer have: the claim never takes a device over.
+        logger.LogWarning(
+            "Device {DeviceId} is already registered (fleet provisioning answered 409: {Message}); asking the API for new credentials instead",
+            deviceId, claim.Message);
+        try
+        {
+            return await registration.RotateAsync(deviceId, stoppingToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            logger.LogError(
+                "Device {DeviceId} is skipped: it was registered before and the API did not issue new credentials ({Reason}). "
+                + "Revoke and re-register it, or run with a fresh data folder",
+                deviceId, ex.Message);
+            return null;
         }
     }
 

@@ -1,9 +1,12 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using IotAspire.Api.Commands;
 using IotAspire.Api.Data;
 using IotAspire.Api.Infrastructure;
 using IotAspire.Api.Mqtt;
 using IotAspire.Api.Presence;
+using IotAspire.Api.Security;
 using IotAspire.Core.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -19,7 +22,7 @@ public static class CommandsApi
 {
     public static RouteGroupBuilder MapCommandsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("devices/{id}/commands").WithTags("Commands");
+        var api = app.MapGroup("devices/{id}/commands").WithTags("Commands").RequirePolicy(ApiRoles.OperatorPolicy);
 
         api.MapPost("/{name}", InvokeCommand)
             .WithName("InvokeCommand")
@@ -58,6 +61,12 @@ public static class CommandsApi
         {
             return ApiProblems.BadRequest("Invalid timeout",
                 $"'timeoutSeconds' must be between {CommandRules.MinTimeoutSeconds} and {CommandRules.MaxTimeoutSeconds}.");
+        }
+
+        // The payload is forwarded as the caller sent it; the JSON reader does not check the bytes of strings.
+        if (request?.Payload is { } raw && !Utf8.IsValid(JsonMarshal.GetRawUtf8Value(raw)))
+        {
+            return ApiProblems.BadRequest("Invalid payload", "The command payload is not valid UTF-8.");
         }
 
         if (!(await services.Presence.GetAsync(id)).Online)

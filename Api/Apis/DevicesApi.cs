@@ -5,6 +5,8 @@ using IotAspire.Api.Data;
 using IotAspire.Api.Infrastructure;
 using IotAspire.Api.Model;
 using IotAspire.Api.Presence;
+using IotAspire.Api.Security;
+using IotAspire.Core.Devices;
 using IotAspire.Core.Mqtt;
 using IotAspire.Core.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,9 +19,10 @@ public static class DevicesApi
 {
     public static RouteGroupBuilder MapDevicesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("devices").WithTags("Devices");
+        var api = app.MapGroup("devices").WithTags("Devices").RequirePolicy(ApiRoles.ViewerPolicy);
 
         api.MapPost("/", CreateDevice)
+            .RequirePolicy(ApiRoles.AdminPolicy)
             .WithName("CreateDevice")
             .WithSummary("Register a device")
             .WithDescription("Creates the device and its MQTT account. The password is returned only in this response.")
@@ -28,6 +31,7 @@ public static class DevicesApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapPost("/{id}/credentials", RotateCredentials)
+            .RequirePolicy(ApiRoles.AdminPolicy)
             .WithName("RotateDeviceCredentials")
             .WithSummary("Replace a device's MQTT password")
             .WithDescription("The old password stops working. The new one is returned only in this response.")
@@ -69,35 +73,22 @@ public static class DevicesApi
         using var activity = ApiDiagnostics.ActivitySource.StartActivity("register device");
         activity?.SetTag("iot.device.id", id);
 
-        // Insert, create the broker account, then commit: a failure on either side leaves no half device.
-        await using var registration = await services.Store.TryBeginRegistrationAsync(id, name, cancellationToken);
-        if (registration is null)
-        {
-            return ApiProblems.Conflict("Device exists",
-                $"A device with the id '{id}' is already registered. POST /api/devices/{id}/credentials issues new credentials.");
-        }
-
+        // The same registration as fleet provisioning: row and broker account together, an existing id never taken over.
         var password = NewPassword();
-        if (await TryUpsertBrokerAccountAsync(services, id, password, cancellationToken) is { } failure)
+        var registration = await services.Registrar.RegisterAsync(id, name, password, cancellationToken);
+        switch (registration.Status)
         {
-            return failure;
-        }
-
-        try
-        {
-            await registration.CommitAsync(cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            // The broker account exists but the device does not: take the account away again, then fail.
-            services.Logger.LogError(ex, "Committing device {DeviceId} failed after its broker account was created", id);
-            await DisableOrphanAccountAsync(services, id);
-            throw;
+            case DeviceRegistrationStatus.AlreadyRegistered:
+                return ApiProblems.Conflict("Device exists",
+                    $"A device with the id '{id}' is already registered. POST /api/devices/{id}/credentials issues new credentials.");
+            case DeviceRegistrationStatus.BrokerUnavailable:
+                ApiDiagnostics.BrokerFailures.Add(1);
+                return ApiProblems.BrokerUnavailable("The device's MQTT account could not be created; nothing was registered. Try again later.");
         }
 
         ApiDiagnostics.DevicesRegistered.Add(1);
         services.Logger.LogInformation("Registered device {DeviceId}", id);
-        var device = registration.Device;
+        var device = registration.Device!;
         return TypedResults.Created($"/api/devices/{Uri.EscapeDataString(id)}",
             new DeviceRegistered(device.DeviceId, device.Name, services.Credentials(id, password)));
     }
@@ -189,7 +180,7 @@ public static class DevicesApi
     internal static string NewPassword() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     internal static DeviceDto ToDto(DeviceRow row, DevicePresence presence) =>
-        new(row.DeviceId, row.Name, row.CreatedAt, row.LastSeen, presence.Online, row.LastConnected, row.LastDisconnected);
+        new(row.DeviceId, row.Name, row.CreatedAt, row.LastSeen, presence.Online, row.LastConnected, row.LastDisconnected, row.RevokedAt);
 
     /// <summary>Null on success; a 503 answer when the broker refused or could not be reached.</summary>
     private static async Task<ProblemHttpResult?> TryUpsertBrokerAccountAsync(
@@ -207,25 +198,14 @@ public static class DevicesApi
             return ApiProblems.BrokerUnavailable("The device's MQTT account could not be created; nothing was registered. Try again later.");
         }
     }
-
-    private static async Task DisableOrphanAccountAsync(DeviceServices services, string id)
-    {
-        try
-        {
-            await services.Broker.DisableClientAsync(id, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            ApiDiagnostics.BrokerFailures.Add(1);
-            services.Logger.LogError(ex, "Disabling the orphan broker account of device {DeviceId} failed", id);
-        }
-    }
 }
 
 /// <summary>What the device handlers need from DI, bound with [AsParameters].</summary>
-public sealed class DeviceServices(DeviceStore store, IBrokerAccounts broker, MqttPublicEndpoint endpoint, ILogger<DeviceServices> logger)
+public sealed class DeviceServices(
+    DeviceStore store, DeviceRegistrar registrar, IBrokerAccounts broker, MqttPublicEndpoint endpoint, ILogger<DeviceServices> logger)
 {
     public DeviceStore Store { get; } = store;
+    public DeviceRegistrar Registrar { get; } = registrar;
     public IBrokerAccounts Broker { get; } = broker;
     public MqttPublicEndpoint Endpoint { get; } = endpoint;
     public ILogger<DeviceServices> Logger { get; } = logger;

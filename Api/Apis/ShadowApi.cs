@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using IotAspire.Api.Data;
 using IotAspire.Api.Infrastructure;
 using IotAspire.Api.Mqtt;
+using IotAspire.Api.Security;
 using IotAspire.Core.Protocol;
 using IotAspire.Core.Shadows;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,7 +20,7 @@ public static class ShadowApi
 
     public static RouteGroupBuilder MapShadowApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("devices/{id}/shadow").WithTags("Shadows");
+        var api = app.MapGroup("devices/{id}/shadow").WithTags("Shadows").RequirePolicy(ApiRoles.ViewerPolicy);
 
         api.MapGet("/", GetShadow)
             .WithName("GetShadow")
@@ -31,6 +32,7 @@ public static class ShadowApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPatch("/", UpdateShadow)
+            .RequirePolicy(ApiRoles.OperatorPolicy)
             .WithName("UpdateShadow")
             .WithSummary("Change a device's desired state")
             .WithDescription(

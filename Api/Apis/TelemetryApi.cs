@@ -3,6 +3,7 @@ using System.Diagnostics;
 using IotAspire.Api.Data;
 using IotAspire.Api.Infrastructure;
 using IotAspire.Api.Model;
+using IotAspire.Api.Security;
 using IotAspire.Core.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -13,7 +14,7 @@ public static class TelemetryApi
 {
     public static RouteGroupBuilder MapTelemetryApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("devices/{id}").WithTags("Telemetry")
+        var api = app.MapGroup("devices/{id}").WithTags("Telemetry").RequirePolicy(ApiRoles.ViewerPolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -1,4 +1,5 @@
 using IotAspire.Api.Model;
+using IotAspire.Core.Telemetry;
 
 namespace IotAspire.Api.Apis;
 
@@ -44,7 +45,7 @@ public sealed record TelemetryQuery(IReadOnlyList<string> Metrics, TimeRange Ran
     {
         names = [];
         error = new QueryError("Invalid metric",
-            $"Give 1-{TelemetryRules.MaxMetricsPerRequest} metrics (repeat 'metric'), each 1-{TelemetryRules.MaxMetricLength} characters.");
+            $"Give 1-{TelemetryRules.MaxMetricsPerRequest} metrics (repeat 'metric'), each 1-{TelemetryRules.MaxMetricLength} characters without control characters.");
         if (metrics is null || metrics.Count == 0)
         {
             return false;
@@ -53,7 +54,8 @@ public sealed record TelemetryQuery(IReadOnlyList<string> Metrics, TimeRange Ran
         var distinct = new List<string>(metrics.Count);
         foreach (var metric in metrics)
         {
-            if (string.IsNullOrEmpty(metric) || metric.Length > TelemetryRules.MaxMetricLength)
+            // The ingest rules: a name no device can send is a mistake of the caller, not an empty series.
+            if (metric is null || metric.Length > TelemetryRules.MaxMetricLength || TelemetryParser.ValidateMetricName(metric) is not null)
             {
                 return false;
             }

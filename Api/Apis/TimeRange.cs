@@ -11,6 +11,14 @@ public readonly record struct TimeRange(DateTime From, DateTime To)
     /// </summary>
     public static bool TryCreate(DateTimeOffset? from, DateTimeOffset? to, DateTimeOffset now, out TimeRange range, out string error)
     {
+        range = default;
+        // Checked before any arithmetic: 'to=0001-01-01' without 'from' would underflow the default start.
+        if ((OutsideSupported(from, "from") ?? OutsideSupported(to, "to")) is { } outside)
+        {
+            error = outside;
+            return false;
+        }
+
         var end = to ?? now;
         var begin = from ?? end - TelemetryRules.DefaultRange;
         range = new TimeRange(begin.UtcDateTime, end.UtcDateTime);
@@ -30,4 +38,9 @@ public readonly record struct TimeRange(DateTime From, DateTime To)
         error = "";
         return true;
     }
+
+    private static string? OutsideSupported(DateTimeOffset? time, string name) =>
+        time is { } t && (t < TelemetryRules.EarliestQueryTime || t >= TelemetryRules.LatestQueryTime)
+            ? $"'{name}' ({t.UtcDateTime:O}) is outside the supported range [{TelemetryRules.EarliestQueryTime:yyyy-MM-dd}, {TelemetryRules.LatestQueryTime:yyyy-MM-dd}); buckets are aligned to the Unix epoch."
+            : null;
 }

@@ -42,47 +42,21 @@ public sealed class DeviceStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Inserts the device inside a transaction that the caller commits once the broker account exists,
-    /// so that a failure on either side leaves no half-registered device. Null when the id is taken.
+    /// Marks the device revoked (keeping the first revocation time) or clears the mark. Its data stays. Null when no
+    /// device has the id.
     /// </summary>
-    public async Task<PendingRegistration?> TryBeginRegistrationAsync(string deviceId, string name, CancellationToken cancellationToken)
+    public async Task<DeviceRow?> SetRevokedAsync(string deviceId, bool revoked, CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using var command = new NpgsqlCommand(
-                $"""
-                INSERT INTO devices (device_id, name) VALUES ($1, $2)
-                ON CONFLICT (device_id) DO NOTHING
-                RETURNING {Columns}
-                """, connection, transaction);
-            command.Parameters.Add(new NpgsqlParameter { Value = deviceId });
-            command.Parameters.Add(new NpgsqlParameter { Value = name });
-
-            DeviceRow? row = null;
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                if (await reader.ReadAsync(cancellationToken))
-                {
-                    row = ReadDevice(reader);
-                }
-            }
-
-            if (row is null)
-            {
-                await transaction.DisposeAsync();
-                await connection.DisposeAsync();
-                return null;
-            }
-
-            return new PendingRegistration(row, connection, transaction);
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
+        await using var command = dataSource.CreateCommand(
+            $"""
+            UPDATE devices SET revoked_at = CASE WHEN $2 THEN coalesce(revoked_at, now()) END
+            WHERE device_id = $1
+            RETURNING {Columns}
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = deviceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = revoked });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadDevice(reader) : null;
     }
 
     /// <summary>'%text%' for ILIKE, with the pattern characters in the user's text taken literally.</summary>
@@ -100,18 +74,4 @@ public sealed class DeviceStore(NpgsqlDataSource dataSource)
         reader.IsDBNull(5) ? null : reader.GetDateTime(5),
         reader.IsDBNull(6) ? null : reader.GetDateTime(6),
         reader.IsDBNull(7) ? null : reader.GetDateTime(7));
-}
-
-/// <summary>An inserted, not yet committed device. Disposing without <see cref="CommitAsync"/> rolls it back.</summary>
-public sealed class PendingRegistration(DeviceRow device, NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
-{
-    public DeviceRow Device { get; } = device;
-
-    public Task CommitAsync(CancellationToken cancellationToken) => transaction.CommitAsync(cancellationToken);
-
-    public async ValueTask DisposeAsync()
-    {
-        await transaction.DisposeAsync();
-        await connection.DisposeAsync();
-    }
 }

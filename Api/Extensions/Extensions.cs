@@ -5,6 +5,7 @@ using IotAspire.Api.Mqtt;
 using IotAspire.Api.Presence;
 using IotAspire.Api.Realtime;
 using IotAspire.Core;
+using IotAspire.Core.Devices;
 using IotAspire.Core.Events;
 using IotAspire.Core.Mqtt;
 using IotAspire.Core.Shadows;
@@ -37,6 +38,7 @@ public static class Extensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DeviceStore>();
+        builder.Services.AddSingleton<DeviceRegistrar>(); // Shared with the worker's fleet provisioning.
         builder.Services.AddSingleton<TelemetryStore>();
 
         builder.Services.AddValidation();
@@ -87,8 +89,9 @@ public static class Extensions
     /// <summary>The OpenAPI document at /openapi/v1.json and the Scalar UI at /scalar.</summary>
     public static WebApplication MapApiDocuments(this WebApplication app)
     {
-        app.MapOpenApi();
-        app.MapScalarApiReference();
+        // Public on purpose: the document describes the API, it holds no data; every operation needs a token.
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference().AllowAnonymous();
         return app;
     }
 }

@@ -18,7 +18,8 @@ public sealed record CreateDeviceRequest
 /// are when the device last announced itself online and when it last went offline (its status or Last Will).
 /// </summary>
 public sealed record DeviceDto(
-    string Id, string Name, DateTime CreatedAt, DateTime? LastSeen, bool Online, DateTime? LastConnected, DateTime? LastDisconnected);
+    string Id, string Name, DateTime CreatedAt, DateTime? LastSeen, bool Online, DateTime? LastConnected, DateTime? LastDisconnected,
+    DateTime? RevokedAt);
 
 /// <summary>One page of devices, ordered by id; pass <c>next</c> as <c>after</c> for the following page.</summary>
 public sealed record DevicePage(IReadOnlyList<DeviceDto> Items, string? Next);

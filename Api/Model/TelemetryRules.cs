@@ -18,6 +18,12 @@ public static class TelemetryRules
 
     public static readonly TimeSpan DefaultRange = TimeSpan.FromHours(24);
 
+    /// <summary>Query times before this are rejected: buckets are aligned to the Unix epoch, and no device data is older than 2000.</summary>
+    public static readonly DateTimeOffset EarliestQueryTime = DateTimeOffset.UnixEpoch;
+
+    /// <summary>Query times from this on are rejected: far enough from DateTime.MaxValue that no interval arithmetic overflows.</summary>
+    public static readonly DateTimeOffset LatestQueryTime = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>Three years (one of them a leap year): the coarsest interval (1d) still gives a chart-sized answer.</summary>
     public static readonly TimeSpan MaxRange = TimeSpan.FromDays(1096);
 }

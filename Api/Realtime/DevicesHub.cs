@@ -1,5 +1,7 @@
 using IotAspire.Api.Data;
+using IotAspire.Api.Security;
 using IotAspire.Core.Protocol;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
 namespace IotAspire.Api.Realtime;
@@ -7,7 +9,8 @@ namespace IotAspire.Api.Realtime;
 /// <summary>
 /// Real-time events per device at <c>/hubs/devices</c>. A client calls <c>Subscribe(deviceId)</c> and then receives
 /// <c>telemetry</c>, <c>shadow</c> and <c>presence</c> for that device only. Groups live in the Redis backplane,
-/// so a client may be connected to any replica.
+/// so a client may be connected to any replica. Connecting needs a token (browsers pass it as <c>access_token</c> in
+/// the query string); the connection closes when the token expires.
 /// </summary>
 public sealed class DevicesHub(DeviceStore devices) : Hub
 {
@@ -15,6 +18,8 @@ public sealed class DevicesHub(DeviceStore devices) : Hub
 
     public static string Group(string deviceId) => "device:" + deviceId;
 
+    // Checked again per call (not only on connect): a connection outlives role changes until its token expires.
+    [Authorize(Policy = ApiRoles.ViewerPolicy)]
     public async Task Subscribe(string deviceId)
     {
         if (!DeviceId.IsValid(deviceId))

@@ -31,18 +31,23 @@ public static class ContainerInfrastructure
             .WithArgs(AppendOnlyFile);
 
         var mqttPort = Ports.FromConfiguration(builder.Configuration, "Infra:Ports:Mqtt", 1883);
+        var mqttTlsPort = Ports.FromConfiguration(builder.Configuration, "Infra:Ports:MqttTls", 8883);
         var mqtt = builder.AddResource(new MosquittoContainerResource(Core.ResourceNames.Mqtt))
             .WithImage("eclipse-mosquitto", "2")
             .WithImageRegistry("docker.io")
             .WithEndpoint(port: mqttPort, targetPort: 1883, scheme: "tcp", name: MosquittoContainerResource.EndpointName)
+            .WithEndpoint(port: mqttTlsPort, targetPort: 8883, scheme: "tcp", name: DeviceTls.EndpointName)
             .WithBindMount(Path.Combine(builder.AppHostDirectory, "infra"), "/iotaspire", isReadOnly: true)
             .WithVolume("iotaspire-mosquitto-data", "/mosquitto/data")
+            .WithBindMount(DeviceTls.Prepare(builder), "/mosquitto/certs", isReadOnly: true)
             .WithEntrypoint("/bin/sh")
             .WithArgs("/iotaspire/mosquitto.sh")
             .WithEnvironment("MQTT_PORT", "1883")
             .WithEnvironment("MQTT_DATA_DIR", "/mosquitto/data")
             .WithEnvironment("MQTT_ADMIN_USER", BrokerSecrets.AdminUser)
-            .WithEnvironment("MQTT_ADMIN_PASSWORD", broker.AdminPassword);
+            .WithEnvironment("MQTT_ADMIN_PASSWORD", broker.AdminPassword)
+            .WithEnvironment("MQTT_TLS_PORT", "8883")
+            .WithEnvironment("MQTT_TLS_DIR", "/mosquitto/certs");
         mqtt.WithProbe(ct => Probes.MqttAsync(mqtt.Resource.ConnectionStringExpression, broker.AdminPassword, ct));
 
         return new InfraResources(

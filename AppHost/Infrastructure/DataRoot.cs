@@ -7,6 +7,15 @@ internal static class DataRoot
 {
     private const string RunPrefix = "run-";
 
+    private static string RunsParent => Path.Combine(Path.GetTempPath(), "iotaspire");
+
+    /// <summary>What outlives runs (the devices' TLS files): Infra:DataRoot when set, else the parent of the per-run folders.</summary>
+    public static string Shared(IConfiguration configuration)
+    {
+        var kept = configuration["Infra:DataRoot"];
+        return string.IsNullOrWhiteSpace(kept) ? RunsParent : Path.GetFullPath(kept);
+    }
+
     public static string Resolve(IConfiguration configuration)
     {
         var kept = configuration["Infra:DataRoot"];
@@ -17,7 +26,7 @@ internal static class DataRoot
             return full;
         }
 
-        var parent = Path.Combine(Path.GetTempPath(), "iotaspire");
+        var parent = RunsParent;
         Directory.CreateDirectory(parent);
         RemoveRunsOfExitedAppHosts(parent);
         var path = Path.Combine(parent, $"{RunPrefix}{Environment.ProcessId}-{DateTime.UtcNow:yyyyMMddHHmmss}");

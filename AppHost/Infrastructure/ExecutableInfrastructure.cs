@@ -37,6 +37,7 @@ public static class ExecutableInfrastructure
 
         var mqttPort = Ports.FromConfiguration(builder.Configuration, "Infra:Ports:Mqtt", 1883);
         var mqttPortText = mqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var mqttTlsPort = Ports.FromConfiguration(builder.Configuration, "Infra:Ports:MqttTls", 8883);
         var mqtt = builder.AddResource(new LocalServerResource(Core.ResourceNames.Mqtt, "sh", dataRoot,
                 ReferenceExpression.Create($"mqtt://127.0.0.1:{mqttPortText}")))
             .WithArgs(Path.Combine(infraScripts, "mosquitto.sh"))
@@ -44,7 +45,10 @@ public static class ExecutableInfrastructure
             .WithEnvironment("MQTT_DATA_DIR", Path.Combine(dataRoot, "mosquitto"))
             .WithEnvironment("MQTT_ADMIN_USER", BrokerSecrets.AdminUser)
             .WithEnvironment("MQTT_ADMIN_PASSWORD", broker.AdminPassword)
-            .WithEndpoint(port: mqttPort, targetPort: mqttPort, scheme: "tcp", name: "tcp", isProxied: false);
+            .WithEnvironment("MQTT_TLS_PORT", mqttTlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("MQTT_TLS_DIR", DeviceTls.Prepare(builder))
+            .WithEndpoint(port: mqttPort, targetPort: mqttPort, scheme: "tcp", name: "tcp", isProxied: false)
+            .WithEndpoint(port: mqttTlsPort, targetPort: mqttTlsPort, scheme: "tcp", name: DeviceTls.EndpointName, isProxied: false);
         mqtt.WithProbe(ct => Probes.MqttAsync(mqtt.Resource.ConnectionStringExpression, broker.AdminPassword, ct));
 
         return new InfraResources(

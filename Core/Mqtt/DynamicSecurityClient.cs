@@ -50,6 +50,57 @@ public sealed class DynamicSecurityClient(
         ThrowOnError(response, tolerated: null);
     }
 
+    public async Task EnableClientAsync(string username, CancellationToken cancellationToken) =>
+        ThrowOnError(await SendAsync(new JsonObject { ["command"] = "enableClient", ["username"] = username }, cancellationToken), tolerated: null);
+
+    public async Task SetClientPasswordAsync(string username, string password, CancellationToken cancellationToken) =>
+        ThrowOnError(await SendAsync(new JsonObject { ["command"] = "setClientPassword", ["username"] = username, ["password"] = password }, cancellationToken), tolerated: null);
+
+    public async Task<ServiceAccountChange> EnsureServiceAsync(
+        string username, string password, IReadOnlyList<BrokerAcl> acls, CancellationToken cancellationToken)
+    {
+        var role = "service-" + username;
+        await UpsertRoleAsync(role, acls, cancellationToken);
+        // The text description remembers which configured password was applied last (as a hash, never the password).
+        var marker = ConfiguredPasswordMarker(password);
+        var create = new JsonObject
+        {
+            ["command"] = "createClient",
+            ["username"] = username,
+            ["password"] = password,
+            ["textdescription"] = marker,
+            ["roles"] = new JsonArray(new JsonObject { ["rolename"] = role }),
+        };
+        var created = await SendAsync(create, cancellationToken);
+        if (ErrorOf(created) is null)
+        {
+            return ServiceAccountChange.Created;
+        }
+
+        ThrowOnError(created, tolerated: "Client already exists");
+        var existing = await SendAsync(new JsonObject { ["command"] = "getClient", ["username"] = username }, cancellationToken);
+        ThrowOnError(existing, tolerated: null);
+        var client = existing["data"]?["client"];
+        var hasRole = client?["roles"]?.AsArray().Any(r => r?["rolename"]?.GetValue<string>() == role) ?? false;
+        if (!hasRole)
+        {
+            ThrowOnError(await SendAsync(new JsonObject { ["command"] = "addClientRole", ["username"] = username, ["rolename"] = role }, cancellationToken), null);
+        }
+
+        if (client?["textdescription"]?.GetValue<string>() == marker)
+        {
+            return ServiceAccountChange.Unchanged;
+        }
+
+        await SetClientPasswordAsync(username, password, cancellationToken);
+        ThrowOnError(await SendAsync(new JsonObject { ["command"] = "modifyClient", ["username"] = username, ["textdescription"] = marker }, cancellationToken), null);
+        return ServiceAccountChange.PasswordApplied;
+    }
+
+    /// <summary>Identifies a configured password without revealing it (the passwords are long random secrets).</summary>
+    internal static string ConfiguredPasswordMarker(string password) =>
+        "configured-password-sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("iotaspire:" + password)));
+
     /// <summary>A device may use exactly its own topics: publish, subscribe and receive under devices/{id}/.</summary>
     public static IReadOnlyList<BrokerAcl> DeviceAcls(string deviceId)
     {

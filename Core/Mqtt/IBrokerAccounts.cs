@@ -17,6 +17,27 @@ public interface IBrokerAccounts
 
     /// <summary>Disables the client: a connected client is disconnected at once and cannot log in again.</summary>
     Task DisableClientAsync(string username, CancellationToken cancellationToken);
+
+    /// <summary>Lets a disabled client log in again.</summary>
+    Task EnableClientAsync(string username, CancellationToken cancellationToken);
+
+    /// <summary>Replaces a client's password; the old one stops working for new logins.</summary>
+    Task SetClientPasswordAsync(string username, string password, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Creates a service account that is administered at run time (e.g. the fleet claim): its role ACLs always converge,
+    /// but an existing client keeps its enabled state, and its password unless <paramref name="password"/> differs from
+    /// the one this method last applied. So a setup run never undoes a rotation or a disable made since, yet a changed
+    /// configured password still takes effect.
+    /// </summary>
+    Task<ServiceAccountChange> EnsureServiceAsync(string username, string password, IReadOnlyList<BrokerAcl> acls, CancellationToken cancellationToken);
+}
+
+public enum ServiceAccountChange
+{
+    Created,
+    PasswordApplied,
+    Unchanged,
 }
 
 public sealed record BrokerAcl(string AclType, string Topic, bool Allow = true, int Priority = 0)

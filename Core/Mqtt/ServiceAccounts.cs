@@ -5,6 +5,7 @@ public static class ServiceAccounts
 {
     public const string WorkerUsername = "deviceworker";
     public const string ApiUsername = "api";
+    public const string FleetClaimUsername = "fleet-claim";
 
     /// <summary>The worker consumes every device topic through shared subscriptions and answers devices.</summary>
     public static readonly IReadOnlyList<BrokerAcl> WorkerAcls =
@@ -13,6 +14,7 @@ public static class ServiceAccounts
         BrokerAcl.Subscribe("$share/#"),
         BrokerAcl.PublishReceive("#"),
         BrokerAcl.PublishSend("devices/#"),
+        BrokerAcl.PublishSend(Protocol.ProvisioningTopics.ResponseFilter),
     ];
 
     /// <summary>The Api sends shadow deltas and commands to devices and receives command answers.</summary>
@@ -22,5 +24,16 @@ public static class ServiceAccounts
         BrokerAcl.PublishSend("devices/+/commands/#"),
         BrokerAcl.Subscribe("devices/+/commands/response/+"),
         BrokerAcl.PublishReceive("devices/+/commands/response/+"),
+    ];
+
+    /// <summary>
+    /// The fleet claim, shared by every device of a fleet before it has its own account: it may only ask for one.
+    /// Any client id (a device connects with its own id), so no two claim sessions kick each other off.
+    /// </summary>
+    public static readonly IReadOnlyList<BrokerAcl> FleetClaimAcls =
+    [
+        BrokerAcl.PublishSend(Protocol.ProvisioningTopics.RequestFilter),
+        BrokerAcl.Subscribe(Protocol.ProvisioningTopics.ResponseFilter),
+        BrokerAcl.PublishReceive(Protocol.ProvisioningTopics.ResponseFilter),
     ];
 }

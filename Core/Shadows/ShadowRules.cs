@@ -18,6 +18,12 @@ public static class ShadowRules
     /// <summary>Parses an update request. Apps may write only desired; devices both.</summary>
     public static ShadowParseResult ParseUpdate(ReadOnlySpan<byte> payload, ShadowWriter writer)
     {
+        // The JSON reader checks string contents only when they are read: invalid bytes would be stored as they came.
+        if (!System.Text.Unicode.Utf8.IsValid(payload))
+        {
+            return ShadowParseResult.Fail(ShadowError.BadRequest("Invalid JSON: the payload is not valid UTF-8"));
+        }
+
         JsonNode? root;
         try
         {
@@ -222,6 +228,15 @@ public static class ShadowRules
         _ => 0,
     };
 
+    private static bool HasNonFiniteNumber(JsonNode? node) => node switch
+    {
+        JsonObject obj => obj.Any(p => HasNonFiniteNumber(p.Value)),
+        JsonArray array => array.Any(HasNonFiniteNumber),
+        JsonValue value when value.GetValueKind() == JsonValueKind.Number =>
+            !value.TryGetValue<double>(out var number) || !double.IsFinite(number),
+        _ => false,
+    };
+
     private static bool TryReadSection(JsonNode? value, string name, string? clientToken, out JsonObject? section, out ShadowError? error)
     {
         section = null;
@@ -240,6 +255,13 @@ public static class ShadowRules
         if (Depth(obj) > MaxDepth)
         {
             error = ShadowError.BadRequest($"JSON contains too many levels of nesting; maximum is {MaxDepth}", clientToken);
+            return false;
+        }
+
+        if (HasNonFiniteNumber(obj))
+        {
+            // 1e400 is valid JSON but no double: readers would get Infinity, or fail to serialize the document.
+            error = ShadowError.BadRequest($"{name} contains a number outside the range of a double", clientToken);
             return false;
         }
 

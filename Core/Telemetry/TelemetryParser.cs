@@ -10,6 +10,9 @@ namespace IotAspire.Core.Telemetry;
 /// shape <c>{"ts":…, "temperature":21.5, "gps":{"lat":1}}</c>, whose nested objects become "gps.lat".
 /// A root property "values" selects the seed shape; "deviceId", "timestamp" and "ts" are never metrics.
 /// A message is accepted or rejected whole; the rejection says why, so it can go to the dead-letter table.
+/// Rules for untrusted input: a "deviceId" that differs from the topic's rejects the message (data is never written
+/// under another device); no property is silently ignored (in the compact shape every other property is a metric,
+/// in the seed shape an unexpected property rejects the message); timestamps must lie in a <see cref="TelemetryWindow"/>.
 /// </summary>
 public static class TelemetryParser
 {
@@ -23,11 +26,21 @@ public static class TelemetryParser
             ? Parse(payload.FirstSpan, deviceId, receivedAt)
             : Parse(payload.ToArray(), deviceId, receivedAt);
 
+    /// <summary>Parses with the default time window (<see cref="TelemetryWindow.Default"/>).</summary>
+    public static TelemetryParseResult Parse(ReadOnlySpan<byte> payload, string deviceId, DateTimeOffset receivedAt) =>
+        Parse(payload, deviceId, receivedAt, TelemetryWindow.Default);
+
     /// <param name="payload">The raw message.</param>
     /// <param name="deviceId">The device id from the topic: the truth, whatever the payload says.</param>
     /// <param name="receivedAt">When the message arrived; the timestamp of values that carry none.</param>
-    public static TelemetryParseResult Parse(ReadOnlySpan<byte> payload, string deviceId, DateTimeOffset receivedAt)
+    /// <param name="window">The times a point may carry, around <paramref name="receivedAt"/>.</param>
+    public static TelemetryParseResult Parse(ReadOnlySpan<byte> payload, string deviceId, DateTimeOffset receivedAt, TelemetryWindow window)
     {
+        if (payload.IsEmpty)
+        {
+            return TelemetryParseResult.Rejected("invalid JSON: the payload is empty");
+        }
+
         if (payload.StartsWith(Utf8Bom))
         {
             payload = payload[Utf8Bom.Length..];
@@ -47,7 +60,7 @@ public static class TelemetryParser
                 return TelemetryParseResult.Rejected("invalid JSON: more than one value in the payload");
             }
 
-            var builder = new Builder(deviceId, receivedAt);
+            var builder = new Builder(deviceId, receivedAt, window);
             builder.ReadRoot(document.RootElement);
             return builder.Rejection is { } reason
                 ? TelemetryParseResult.Rejected(reason)
@@ -65,7 +78,7 @@ public static class TelemetryParser
     }
 
     /// <summary>Collects points; the first problem found sets <see cref="Rejection"/> and stops the walk.</summary>
-    private sealed class Builder(string deviceId, DateTimeOffset receivedAt)
+    private sealed class Builder(string deviceId, DateTimeOffset receivedAt, TelemetryWindow window)
     {
         private readonly Dictionary<(string Metric, DateTimeOffset Timestamp), int> _indexByKey = [];
         private readonly List<TelemetryPoint> _points = [];
@@ -284,7 +297,7 @@ public static class TelemetryParser
                 return true;
             }
 
-            var problem = TelemetryTimestamp.Read(element, receivedAt, out timestamp);
+            var problem = TelemetryTimestamp.Read(element, receivedAt, window, out timestamp);
             return problem is null || Reject($"the timestamp of {where} {problem}");
         }
 

@@ -9,11 +9,10 @@ namespace IotAspire.Core.Telemetry;
 /// </summary>
 public static class TelemetryTimestamp
 {
-    /// <summary>Null when <paramref name="element"/> is a valid timestamp, else what is wrong with it.</summary>
-    public static string? Read(JsonElement element, DateTimeOffset receivedAt, out DateTimeOffset timestamp)
+    /// <summary>Null when <paramref name="element"/> is a valid timestamp inside <paramref name="window"/>, else what is wrong with it.</summary>
+    public static string? Read(JsonElement element, DateTimeOffset receivedAt, TelemetryWindow window, out DateTimeOffset timestamp)
     {
         timestamp = default;
-        var latest = receivedAt + TelemetryLimits.MaxFutureSkew;
         long ticks;
         switch (element.ValueKind)
         {
@@ -27,18 +26,11 @@ public static class TelemetryTimestamp
                     ? TimeSpan.TicksPerMillisecond
                     : TimeSpan.TicksPerSecond;
                 var unixTicks = number * ticksPerUnit;
-                // Compare as doubles first: a huge number must not overflow the conversion.
-                if (unixTicks < (TelemetryLimits.EarliestTimestamp - DateTimeOffset.UnixEpoch).Ticks)
-                {
-                    return "is before " + TelemetryLimits.EarliestTimestamp.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-                }
-
-                if (unixTicks > (latest - DateTimeOffset.UnixEpoch).Ticks)
-                {
-                    return "is more than a day in the future";
-                }
-
-                ticks = DateTimeOffset.UnixEpoch.Ticks + (long)unixTicks;
+                // Clamp as doubles first: a huge number must not overflow the conversion. A clamped value is far
+                // outside any window, so the window check below rejects it with the right reason.
+                var minTicks = (double)(DateTimeOffset.MinValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) + 1e9;
+                var maxTicks = (double)(DateTimeOffset.MaxValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) - 1e9;
+                ticks = DateTimeOffset.UnixEpoch.UtcTicks + (long)Math.Clamp(unixTicks, minTicks, maxTicks);
                 break;
             case JsonValueKind.String:
                 var text = element.GetString()!;
@@ -59,12 +51,7 @@ public static class TelemetryTimestamp
         }
 
         timestamp = new DateTimeOffset(ticks - ticks % 10, TimeSpan.Zero);
-        if (timestamp < TelemetryLimits.EarliestTimestamp)
-        {
-            return "is before " + TelemetryLimits.EarliestTimestamp.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        }
-
-        return timestamp > latest ? "is more than a day in the future" : null;
+        return window.Check(timestamp, receivedAt);
     }
 
     /// <summary>DateTimeOffset.TryParse alone accepts far too much ("May 5", "10:00"); insist on yyyy-MM-ddThh:mm.</summary>

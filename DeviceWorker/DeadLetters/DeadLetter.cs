@@ -21,4 +21,7 @@ public static class DeadLetterKinds
     public const string InvalidTopic = "invalid_topic";
     public const string InvalidPayload = "invalid_payload";
     public const string DeviceNotRegistered = "device_not_registered";
+
+    /// <summary>The device exceeded its rate limit; recorded once per device per minute, not per message.</summary>
+    public const string RateLimited = "rate_limited";
 }

@@ -18,6 +18,7 @@ public sealed class WorkerDiagnostics
         MessagesAcknowledged = meter.CreateCounter<long>(Prefix + "messages.acknowledged", "{message}", "MQTT messages acknowledged after they were durably handled.");
         MessagesInFlight = meter.CreateUpDownCounter<long>(Prefix + "messages.in_flight", "{message}", "MQTT messages received and not yet acknowledged or given up.");
         DeliveryPauses = meter.CreateCounter<long>(Prefix + "messages.delivery_pauses", "{pause}", "Times delivery waited because the in-flight limit was reached (the worker is at capacity).");
+        MessagesRateLimited = meter.CreateCounter<long>(Prefix + "messages.rate_limited", "{message}", "Messages dropped (and acknowledged) because their device exceeded its rate limit.");
         MessagesUnacknowledged = meter.CreateCounter<long>(Prefix + "messages.unacknowledged", "{message}", "Messages left unacknowledged (even the dead-letter write failed); the broker redelivers them on reconnect.");
         PointsWritten = meter.CreateCounter<long>(Prefix + "points.written", "{point}", "Telemetry points inserted (redelivered duplicates not counted).");
         DeadLetters = meter.CreateCounter<long>(Prefix + "dead_letters", "{message}", "Messages written to the dead-letter table, by reason kind.");
@@ -31,6 +32,8 @@ public sealed class WorkerDiagnostics
         PresenceChanges = meter.CreateCounter<long>(Prefix + "presence.changes", "{change}", "Status messages by outcome: applied, unchanged (a repeated state) or stale (older than the recorded one).");
         EventPublishFailures = meter.CreateCounter<long>(Prefix + "events.publish_failures", "{event}", "Device events (telemetry, presence) that could not be appended to the Redis stream.");
         EventsDropped = meter.CreateCounter<long>(Prefix + "events.dropped", "{event}", "Telemetry events dropped because the queue to Redis was full.");
+        ProvisioningRequests = meter.CreateCounter<long>(Prefix + "provisioning.requests", "{request}", "Fleet provisioning requests by outcome: accepted, or the rejection code (400, 409, 503).");
+        ProvisioningAnswerFailures = meter.CreateCounter<long>(Prefix + "provisioning.answer_failures", "{request}", "Provisioning answers that could not be published.");
     }
 
     public Counter<long> MessagesReceived { get; }
@@ -38,6 +41,7 @@ public sealed class WorkerDiagnostics
     public UpDownCounter<long> MessagesInFlight { get; }
     public Counter<long> DeliveryPauses { get; }
     public Counter<long> MessagesUnacknowledged { get; }
+    public Counter<long> MessagesRateLimited { get; }
     public Counter<long> PointsWritten { get; }
     public Counter<long> DeadLetters { get; }
     public Counter<long> DeadLetterFailures { get; }
@@ -50,4 +54,6 @@ public sealed class WorkerDiagnostics
     public Counter<long> PresenceChanges { get; }
     public Counter<long> EventPublishFailures { get; }
     public Counter<long> EventsDropped { get; }
+    public Counter<long> ProvisioningRequests { get; }
+    public Counter<long> ProvisioningAnswerFailures { get; }
 }

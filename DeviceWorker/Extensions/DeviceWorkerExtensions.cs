@@ -1,5 +1,7 @@
 using IotAspire.Core;
+using IotAspire.Core.Devices;
 using IotAspire.Core.Events;
+using IotAspire.Core.Mqtt;
 using IotAspire.Core.Protocol;
 using IotAspire.Core.Shadows;
 using IotAspire.Core.Telemetry.Maintenance;
@@ -9,6 +11,8 @@ using IotAspire.DeviceWorker.Events;
 using IotAspire.DeviceWorker.Messaging;
 using IotAspire.DeviceWorker.Mqtt;
 using IotAspire.DeviceWorker.Presence;
+using IotAspire.DeviceWorker.Provisioning;
+using IotAspire.DeviceWorker.RateLimiting;
 using IotAspire.DeviceWorker.Shadows;
 using IotAspire.DeviceWorker.Telemetry;
 
@@ -32,6 +36,7 @@ public static class DeviceWorkerExtensions
         builder.AddTelemetryIngest();
         builder.AddDeviceShadows();
         builder.AddPresence();
+        builder.AddFleetProvisioning();
         builder.AddMqttConsumer();
 
         // Handlers for further topics take one line each, for example:
@@ -83,6 +88,18 @@ public static class DeviceWorkerExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Devices holding the fleet claim ask for their own account on provisioning/{id}/request. Registering needs the
+    /// broker's dynamic-security admin account (section MqttAdmin), like the Api's device registration.
+    /// </summary>
+    public static IHostApplicationBuilder AddFleetProvisioning(this IHostApplicationBuilder builder)
+    {
+        builder.AddBrokerAccounts();
+        builder.Services.AddSingleton<DeviceRegistrar>();
+        builder.Services.AddMessageHandler<ProvisioningRequestHandler>(ProvisioningTopics.RequestFilter);
+        return builder;
+    }
+
     public static IHostApplicationBuilder AddMqttConsumer(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<MqttOptions>()
@@ -92,6 +109,11 @@ public static class DeviceWorkerExtensions
         builder.Services.AddSingleton<MqttConnectionState>();
         builder.Services.AddSingleton<MqttDevicePublisher>();
         builder.Services.AddSingleton<IDeviceMessagePublisher>(sp => sp.GetRequiredService<MqttDevicePublisher>());
+        builder.Services.AddOptions<RateLimitOptions>()
+            .Bind(builder.Configuration.GetSection(RateLimitOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<DeviceRateLimiter>();
         builder.Services.AddSingleton<MessageDispatcher>();
         builder.Services.AddHostedService<MqttConsumer>();
         builder.Services.AddHealthChecks().AddCheck<MqttConnectionHealthCheck>("mqtt", tags: ["ready"]);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using IotAspire.Core.Protocol;
 using IotAspire.DeviceWorker.DeadLetters;
 using IotAspire.DeviceWorker.Diagnostics;
+using IotAspire.DeviceWorker.RateLimiting;
 
 namespace IotAspire.DeviceWorker.Messaging;
 
@@ -13,6 +14,7 @@ public sealed partial class MessageDispatcher
 {
     private readonly IServiceScopeFactory _scopes;
     private readonly IDeadLetterSink _deadLetters;
+    private readonly DeviceRateLimiter _rateLimiter;
     private readonly WorkerDiagnostics _diagnostics;
     private readonly ILogger<MessageDispatcher> _logger;
 
@@ -20,6 +22,7 @@ public sealed partial class MessageDispatcher
         IEnumerable<MessageHandlerRegistration> registrations,
         IServiceScopeFactory scopes,
         IDeadLetterSink deadLetters,
+        DeviceRateLimiter rateLimiter,
         WorkerDiagnostics diagnostics,
         ILogger<MessageDispatcher> logger)
     {
@@ -27,6 +30,7 @@ public sealed partial class MessageDispatcher
         Subscriptions = registrations.Select((r, i) => new MessageSubscription((uint)i + 1, r)).ToArray();
         _scopes = scopes;
         _deadLetters = deadLetters;
+        _rateLimiter = rateLimiter;
         _diagnostics = diagnostics;
         _logger = logger;
     }
@@ -35,6 +39,11 @@ public sealed partial class MessageDispatcher
 
     public async Task<DispatchOutcome> DispatchAsync(DeviceMessage message, CancellationToken cancellationToken)
     {
+        if (await ApplyRateLimitAsync(message, cancellationToken) is { } dropped)
+        {
+            return dropped;
+        }
+
         var matches = Match(message);
         if (matches.Count == 0)
         {
@@ -89,6 +98,38 @@ public sealed partial class MessageDispatcher
         return byIdentifier.Length > 0 ? byIdentifier : byTopic;
     }
 
+    /// <summary>
+    /// Null when the message may be processed. The first drop of a device in a minute is logged and dead-lettered
+    /// (so an operator sees it); the others are only counted. Status messages are exempt: a dropped Last Will
+    /// would show a flooding device online for good, and a repeated status costs one Redis read.
+    /// </summary>
+    private async Task<DispatchOutcome?> ApplyRateLimitAsync(DeviceMessage message, CancellationToken cancellationToken)
+    {
+        if (message.DeviceId is not { } deviceId || TopicFilter.Matches(DeviceTopics.StatusFilter, message.Topic))
+        {
+            return null;
+        }
+
+        var decision = _rateLimiter.TryAcquire(deviceId, out var dropped);
+        if (decision == RateLimitDecision.Allowed)
+        {
+            return null;
+        }
+
+        _diagnostics.MessagesRateLimited.Add(1);
+        if (decision == RateLimitDecision.Dropped)
+        {
+            return DispatchOutcome.RateLimited;
+        }
+
+        var limit = _rateLimiter.Limit;
+        LogRateLimited(deviceId, dropped, limit.MessagesPerSecond, limit.Burst);
+        var reason = $"rate limit exceeded: {limit.MessagesPerSecond:0.##} messages/s, burst {limit.Burst}; "
+            + $"{dropped} message(s) dropped since the last record; further drops of this device are not recorded for a minute";
+        var outcome = await DeadLetterAsync(DeadLetter.For(message, DeadLetterKinds.RateLimited, reason), cancellationToken);
+        return outcome == DispatchOutcome.DeadLettered ? DispatchOutcome.RateLimited : outcome;
+    }
+
     private async Task<DispatchOutcome> DeadLetterAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
     {
         try
@@ -107,6 +148,9 @@ public sealed partial class MessageDispatcher
             return DispatchOutcome.NotAcknowledged;
         }
     }
+
+    [LoggerMessage(LogLevel.Warning, "Device {DeviceId} exceeded its rate limit ({Rate} messages/s, burst {Burst}): {Dropped} message(s) dropped since the last report; reported at most once a minute")]
+    private partial void LogRateLimited(string deviceId, long dropped, double rate, int burst);
 
     [LoggerMessage(LogLevel.Error, "Handler {Handler} failed for a message on {Topic}")]
     private partial void LogHandlerFailed(Exception exception, string handler, string topic);

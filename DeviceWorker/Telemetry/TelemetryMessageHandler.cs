@@ -31,7 +31,7 @@ public sealed class TelemetryMessageHandler(
             return;
         }
 
-        var parsed = TelemetryParser.Parse(message.Payload.Span, deviceId, message.ReceivedAt);
+        var parsed = TelemetryParser.Parse(message.Payload.Span, deviceId, message.ReceivedAt, options.Value.Window);
         if (!parsed.IsAccepted)
         {
             await DeadLetterAsync(message, DeadLetterKinds.InvalidPayload, parsed.Rejection!, cancellationToken);

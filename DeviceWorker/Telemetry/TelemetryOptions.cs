@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using IotAspire.Core.Telemetry;
 
 namespace IotAspire.DeviceWorker.Telemetry;
 
@@ -50,4 +51,17 @@ public sealed class TelemetryOptions
 
     [Range(1, 300)]
     public int MaxRetryDelaySeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Points older than this many days (before the receive time) are dead-lettered; 0 accepts anything after
+    /// 2000-01-01. Two years by default: backfill after a long outage still counts, a reset clock does not.
+    /// </summary>
+    [Range(0, 36_500)]
+    public int MaxPastDays { get; set; } = (int)TelemetryLimits.DefaultMaxAge.TotalDays;
+
+    /// <summary>Points more than this many minutes ahead of the receive time are dead-lettered (device clocks drift).</summary>
+    [Range(0, 7 * 24 * 60)]
+    public int MaxFutureMinutes { get; set; } = (int)TelemetryLimits.DefaultMaxFutureSkew.TotalMinutes;
+
+    public TelemetryWindow Window => new(TimeSpan.FromDays(MaxPastDays), TimeSpan.FromMinutes(MaxFutureMinutes));
 }

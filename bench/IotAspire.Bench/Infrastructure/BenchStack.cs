@@ -18,8 +18,9 @@ public sealed class BenchStack : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
-    private BenchStack(DistributedApplication app, Uri api, MqttConnection broker, string database, string workerPassword, string logFile)
+    private BenchStack(DistributedApplication app, Uri api, MqttConnection broker, string database, string workerPassword, string logFile, ServiceTokens tokens)
     {
+        Tokens = tokens;
         App = app;
         ApiAddress = api;
         Broker = broker;
@@ -35,6 +36,9 @@ public sealed class BenchStack : IAsyncDisposable
     public string WorkerUser => "deviceworker";
     public string WorkerPassword { get; }
     public string LogFile { get; }
+
+    /// <summary>Tokens of the realm's service client (iot-admin): the benchmarks register devices and read through the Api.</summary>
+    public ServiceTokens Tokens { get; }
 
     /// <param name="notStarted">Resources that stay down until started with a command (e.g. the worker, so that it has no broker session yet).</param>
     /// <param name="dataRoot">A data folder kept between runs, or null for a fresh one.</param>
@@ -56,6 +60,7 @@ public sealed class BenchStack : IAsyncDisposable
             $"Parameters:mqtt-admin-password={secrets.MqttAdmin}",
             $"Parameters:mqtt-worker-password={secrets.MqttWorker}",
             $"Parameters:postgres-password={secrets.Postgres}",
+            $"Parameters:identity-service-secret={secrets.ServiceClient}",
         };
         if (dataRoot is not null)
         {
@@ -101,7 +106,8 @@ public sealed class BenchStack : IAsyncDisposable
             var broker = MqttConnection.Parse(await app.GetConnectionStringAsync(ResourceNames.Mqtt, timeout.Token));
             var database = await app.GetConnectionStringAsync(ResourceNames.Database, timeout.Token)
                 ?? throw new InvalidOperationException("No iotdb connection string.");
-            return new BenchStack(app, api, broker, database, secrets.MqttWorker, logFile);
+            var identity = app.GetEndpoint(ResourceNames.Identity, "http");
+            return new BenchStack(app, api, broker, database, secrets.MqttWorker, logFile, new ServiceTokens(identity, secrets.ServiceClient));
         }
         catch
         {
@@ -146,6 +152,7 @@ public sealed class BenchStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Tokens.Dispose();
         try
         {
             await App.StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
@@ -161,7 +168,7 @@ public sealed class BenchStack : IAsyncDisposable
     /// <summary>
     /// Known secrets: fresh ones per run, or, with a kept data folder, the ones its database and broker were created with.
     /// </summary>
-    private sealed record BenchSecrets(string Postgres, string MqttAdmin, string MqttWorker)
+    private sealed record BenchSecrets(string Postgres, string MqttAdmin, string MqttWorker, string ServiceClient)
     {
         public static BenchSecrets Load(string? dataRoot)
         {
@@ -175,15 +182,18 @@ public sealed class BenchStack : IAsyncDisposable
             if (File.Exists(file))
             {
                 var lines = File.ReadAllLines(file);
-                return new BenchSecrets(lines[0], lines[1], lines[2]);
+                // A folder from before the identity provider has no service secret yet: add one, keep the rest.
+                var kept = new BenchSecrets(lines[0], lines[1], lines[2], lines.Length > 3 ? lines[3] : Secret());
+                File.WriteAllLines(file, [kept.Postgres, kept.MqttAdmin, kept.MqttWorker, kept.ServiceClient]);
+                return kept;
             }
 
             var secrets = New();
-            File.WriteAllLines(file, [secrets.Postgres, secrets.MqttAdmin, secrets.MqttWorker]);
+            File.WriteAllLines(file, [secrets.Postgres, secrets.MqttAdmin, secrets.MqttWorker, secrets.ServiceClient]);
             return secrets;
         }
 
-        private static BenchSecrets New() => new(Secret(), Secret(), Secret());
+        private static BenchSecrets New() => new(Secret(), Secret(), Secret(), Secret());
 
         private static string Secret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
     }

@@ -22,7 +22,7 @@ public sealed class LoadPublisher(
 
     public SimulatorOptions Options => options;
 
-    public static async Task<LoadPublisher> RegisterAsync(Uri api, IngestSettings settings, MqttConnection broker, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<LoadPublisher> RegisterAsync(HttpClient http, IngestSettings settings, MqttConnection broker, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var options = new SimulatorOptions
         {
@@ -37,7 +37,6 @@ public sealed class LoadPublisher(
             // Telemetry only: no shadow reports or subscriptions, so the ingest figures stay comparable.
             Interactive = false,
         };
-        var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(30) };
         var registration = new DeviceRegistrationClient(http, loggers.CreateLogger<DeviceRegistrationClient>());
         using var gate = new SemaphoreSlim(ConcurrentRegistrations);
         var registered = await Task.WhenAll(Enumerable.Range(0, settings.Devices).Select(async index =>

@@ -1,3 +1,4 @@
+using IotAspire.Bench.Infrastructure;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -34,10 +35,10 @@ public sealed class HubListener : IAsyncDisposable
         connection.On<JsonElement>("presence", _ => Interlocked.Increment(ref _presenceEvents));
     }
 
-    public static async Task<HubListener> ConnectAsync(Uri api, SentLedger ledger, CancellationToken cancellationToken)
+    public static async Task<HubListener> ConnectAsync(Uri api, ServiceTokens tokens, SentLedger ledger, CancellationToken cancellationToken)
     {
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(api, "/hubs/devices"))
+            .WithUrl(new Uri(api, "/hubs/devices"), options => options.AccessTokenProvider = async () => await tokens.GetAsync())
             .Build();
         var listener = new HubListener(connection, ledger);
         await connection.StartAsync(cancellationToken);

@@ -30,8 +30,9 @@ public static class LatencyBenchmark
             .SetMinimumLevel(LogLevel.Warning)
             .AddProvider(new FileLoggerProvider(Path.ChangeExtension(stack.LogFile, ".publisher.log"))));
         var ledger = new SentLedger();
-        await using var publisher = await TelemetryPublisher.ConnectAsync(stack.ApiAddress, stack.Broker, settings, ledger, loggers, cancellationToken);
-        await using var listener = await HubListener.ConnectAsync(stack.ApiAddress, ledger, cancellationToken);
+        using var api = stack.Tokens.CreateApiClient(stack.ApiAddress);
+        await using var publisher = await TelemetryPublisher.ConnectAsync(api, stack.Broker, settings, ledger, loggers, cancellationToken);
+        await using var listener = await HubListener.ConnectAsync(stack.ApiAddress, stack.Tokens, ledger, cancellationToken);
         await listener.SubscribeAsync(publisher.SubscribedIds, cancellationToken);
         Console.WriteLine($"{settings.Devices + settings.Others} devices registered and connected, SignalR client subscribed to {settings.Devices} ({total.Elapsed.TotalSeconds:F1} s)");
 

@@ -37,9 +37,8 @@ public sealed class TelemetryPublisher : IAsyncDisposable
     public long Failed => Interlocked.Read(ref _failed);
 
     public static async Task<TelemetryPublisher> ConnectAsync(
-        Uri api, MqttConnection broker, LatencySettings settings, SentLedger ledger, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpClient http, MqttConnection broker, LatencySettings settings, SentLedger ledger, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(30) };
         var registration = new DeviceRegistrationClient(http, loggers.CreateLogger<DeviceRegistrationClient>());
         using var gate = new SemaphoreSlim(ConcurrentRegistrations);
         var ids = Enumerable.Range(0, settings.Devices + settings.Others)

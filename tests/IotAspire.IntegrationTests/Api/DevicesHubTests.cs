@@ -19,7 +19,7 @@ public sealed class DevicesHubTests(StackFixture stack)
     {
         var watched = await DeviceCredentials.RegisterAsync(stack, "hub-watched");
         var other = await DeviceCredentials.RegisterAsync(stack, "hub-other");
-        await using var client = await HubClient.ConnectAsync(stack.Api.BaseAddress!);
+        await using var client = await HubClient.ConnectAsync(stack, stack.ApiAddress);
         await client.Connection.InvokeAsync("Subscribe", watched.Id);
 
         Assert.Equal(HttpStatusCode.OK, (await ApiCalls.PatchShadowAsync(stack, other.Id, """{"state":{"desired":{"x":1}}}""")).Status);
@@ -37,7 +37,7 @@ public sealed class DevicesHubTests(StackFixture stack)
     public async Task Subscribe_Telemetry_ReceivesTheStoredValues()
     {
         var device = await DeviceCredentials.RegisterAsync(stack, "hub-telemetry");
-        await using var client = await HubClient.ConnectAsync(stack.Api.BaseAddress!);
+        await using var client = await HubClient.ConnectAsync(stack, stack.ApiAddress);
         await client.Connection.InvokeAsync("Subscribe", device.Id);
 
         var published = await MosquittoCli.PublishAsync(stack, device, $"devices/{device.Id}/telemetry", """{"temperature":21.5,"door":"open"}""");
@@ -53,7 +53,7 @@ public sealed class DevicesHubTests(StackFixture stack)
     public async Task Unsubscribe_AfterwardsReceivesNothing()
     {
         var device = await DeviceCredentials.RegisterAsync(stack, "hub-unsub");
-        await using var client = await HubClient.ConnectAsync(stack.Api.BaseAddress!);
+        await using var client = await HubClient.ConnectAsync(stack, stack.ApiAddress);
         await client.Connection.InvokeAsync("Subscribe", device.Id);
         await ApiCalls.PatchShadowAsync(stack, device.Id, """{"state":{"desired":{"x":1}}}""");
         await client.WaitForAsync("shadow", device.Id);
@@ -70,7 +70,7 @@ public sealed class DevicesHubTests(StackFixture stack)
     [InlineData("t-hub-never-registered")]
     public async Task Subscribe_InvalidOrUnknownDevice_ThrowsHubException(string deviceId)
     {
-        await using var client = await HubClient.ConnectAsync(stack.Api.BaseAddress!);
+        await using var client = await HubClient.ConnectAsync(stack, stack.ApiAddress);
 
         await Assert.ThrowsAsync<HubException>(() => client.Connection.InvokeAsync("Subscribe", deviceId));
     }
@@ -81,8 +81,8 @@ public sealed class DevicesHubTests(StackFixture stack)
         var replicas = await ApiReplicas.AddressesAsync(stack, expected: 2);
         Assert.Equal(2, replicas.Count);
         var device = await DeviceCredentials.RegisterAsync(stack, "hub-replicas");
-        await using var first = await HubClient.ConnectAsync(replicas[0]);
-        await using var second = await HubClient.ConnectAsync(replicas[1]);
+        await using var first = await HubClient.ConnectAsync(stack, replicas[0]);
+        await using var second = await HubClient.ConnectAsync(stack, replicas[1]);
         await first.Connection.InvokeAsync("Subscribe", device.Id);
         await second.Connection.InvokeAsync("Subscribe", device.Id);
 
@@ -104,6 +104,27 @@ public sealed class DevicesHubTests(StackFixture stack)
         }
     }
 
+    [Fact]
+    public async Task Connect_WithoutToken_IsRefused()
+    {
+        var exception = await Assert.ThrowsAnyAsync<Exception>(() => HubClient.ConnectAsync(stack, stack.ApiAddress, user: null));
+
+        Assert.Contains("401", exception.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_ViewerTokenInQueryStringAsBrowsersSendIt_ReceivesEvents()
+    {
+        var device = await DeviceCredentials.RegisterAsync(stack, "hub-browser");
+        await using var client = await HubClient.ConnectAsync(stack, stack.ApiAddress, user: "viewer", tokenInQuery: true);
+        await client.Connection.InvokeAsync("Subscribe", device.Id);
+
+        Assert.Equal(HttpStatusCode.OK, (await ApiCalls.PatchShadowAsync(stack, device.Id, """{"state":{"desired":{"x":1}}}""")).Status);
+
+        var shadow = await client.WaitForAsync("shadow", device.Id);
+        Assert.Equal(1, shadow.GetProperty("version").GetInt64());
+    }
+
     /// <summary>A SignalR client that records every event it receives.</summary>
     private sealed class HubClient : IAsyncDisposable
     {
@@ -115,14 +136,26 @@ public sealed class DevicesHubTests(StackFixture stack)
 
         public List<(string Method, string? DeviceId, JsonElement Data)> Received => [.. ReceivedQueue];
 
-        public static async Task<HubClient> ConnectAsync(Uri baseAddress)
+        /// <param name="user">Whose token it sends (viewer by default: the least a hub client needs), or null for none.</param>
+        /// <param name="tokenInQuery">Put the token into the URL's query string, as browsers must for WebSockets.</param>
+        public static async Task<HubClient> ConnectAsync(StackFixture stack, Uri baseAddress, string? user = "viewer", bool tokenInQuery = false)
         {
+            var url = new Uri(baseAddress, "/hubs/devices");
+            if (user is not null && tokenInQuery)
+            {
+                url = new Uri(url + "?access_token=" + Uri.EscapeDataString(await stack.Tokens.GetAsync(user)));
+            }
+
             var connection = new HubConnectionBuilder()
                 // WebSockets without negotiation: no sticky session needed behind the round-robin proxy.
-                .WithUrl(new Uri(baseAddress, "/hubs/devices"), options =>
+                .WithUrl(url, options =>
                 {
                     options.Transports = HttpTransportType.WebSockets;
                     options.SkipNegotiation = true;
+                    if (user is not null && !tokenInQuery)
+                    {
+                        options.AccessTokenProvider = async () => await stack.Tokens.GetAsync(user);
+                    }
                 })
                 .Build();
             var client = new HubClient(connection);

@@ -35,6 +35,23 @@ public sealed class ManifestTests
         Assert.Contains(mqtt.GetProperty("volumes").EnumerateArray(), v => v.GetProperty("target").GetString() == "/mosquitto/data");
     }
 
+    [Fact]
+    public async Task Manifest_Broker_HasTlsListenerWithCertificateMount()
+    {
+        var mqtt = (await Manifest.Value).GetProperty("resources").GetProperty("mqtt");
+
+        Assert.Equal(8883, mqtt.GetProperty("bindings").GetProperty("mqtts").GetProperty("targetPort").GetInt32());
+        Assert.Contains(mqtt.GetProperty("bindMounts").EnumerateArray(), mount =>
+            mount.GetProperty("target").GetString() == "/mosquitto/certs" &&
+            mount.GetProperty("source").GetString()!.Replace('\\', '/').EndsWith("/tls", StringComparison.Ordinal) &&
+            mount.GetProperty("readOnly").GetBoolean());
+        var env = mqtt.GetProperty("env");
+        Assert.Equal("8883", env.GetProperty("MQTT_TLS_PORT").GetString());
+        Assert.Equal("/mosquitto/certs", env.GetProperty("MQTT_TLS_DIR").GetString());
+        // Services keep the plain listener: the TLS one is for devices.
+        Assert.Equal("mqtt://{mqtt.bindings.mqtt.host}:{mqtt.bindings.mqtt.port}", mqtt.GetProperty("connectionString").GetString());
+    }
+
     [Theory]
     [InlineData("api", new[] { "iotdb", "redis", "mqtt" })]
     [InlineData("deviceworker", new[] { "iotdb", "redis", "mqtt" })]
@@ -78,6 +95,35 @@ public sealed class ManifestTests
         var migrationsEnv = resources.GetProperty("migrations").GetProperty("env");
         Assert.Equal("api", migrationsEnv.GetProperty("ApiAccount__Username").GetString());
         Assert.Equal("{mqtt-api-password.value}", migrationsEnv.GetProperty("ApiAccount__Password").GetString());
+    }
+
+    [Fact]
+    public async Task Manifest_Identity_IsKeycloakImportingTheRealmWithSecretPasswords()
+    {
+        var resources = (await Manifest.Value).GetProperty("resources");
+        var keycloak = resources.GetProperty("identity");
+
+        Assert.StartsWith("container.v", keycloak.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("quay.io/keycloak/keycloak:26", keycloak.GetProperty("image").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["start-dev", "--import-realm"], keycloak.GetProperty("args").EnumerateArray().Select(a => a.GetString()));
+        Assert.Contains(keycloak.GetProperty("bindMounts").EnumerateArray(), mount =>
+            mount.GetProperty("target").GetString() == "/opt/keycloak/data/import" &&
+            mount.GetProperty("source").GetString()!.Replace('\\', '/').EndsWith("realm", StringComparison.Ordinal) &&
+            mount.GetProperty("readOnly").GetBoolean());
+        Assert.Equal(8080, keycloak.GetProperty("bindings").GetProperty("http").GetProperty("targetPort").GetInt32());
+
+        var env = keycloak.GetProperty("env");
+        Assert.Equal("{keycloak-admin-password.value}", env.GetProperty("KC_BOOTSTRAP_ADMIN_PASSWORD").GetString());
+        Assert.Equal("{admin-password.value}", env.GetProperty("IOT_ADMIN_PASSWORD").GetString());
+        Assert.Equal("{operator-password.value}", env.GetProperty("IOT_OPERATOR_PASSWORD").GetString());
+        Assert.Equal("{viewer-password.value}", env.GetProperty("IOT_VIEWER_PASSWORD").GetString());
+        Assert.Equal("{identity-service-secret.value}", env.GetProperty("IOT_SERVICE_CLIENT_SECRET").GetString());
+        foreach (var name in new[] { "keycloak-admin-password", "admin-password", "operator-password", "viewer-password", "identity-service-secret" })
+        {
+            var input = resources.GetProperty(name).GetProperty("inputs").GetProperty("value");
+            Assert.True(input.GetProperty("secret").GetBoolean(), $"{name} is not secret");
+            Assert.True(input.TryGetProperty("default", out _), $"{name} has no generated default");
+        }
     }
 
     [Fact]

@@ -2,9 +2,11 @@ using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using IotAspire.AppHost.Infrastructure;
 using IotAspire.Core;
 using IotAspire.Core.Mqtt;
 using IotAspire.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -19,8 +21,29 @@ public sealed class StackFixture : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
     public DistributedApplication App { get; private set; } = null!;
+    /// <summary>The Api as the realm's admin: for tests that are not about who may do what.</summary>
     public HttpClient Api { get; private set; } = null!;
+
+    /// <summary>The Api without a token.</summary>
+    public HttpClient AnonymousApi { get; private set; } = null!;
+
+    public AccessTokens Tokens { get; private set; } = null!;
+    public Uri ApiAddress { get; private set; } = null!;
+    public Uri IdentityAddress { get; private set; } = null!;
+
+    // Known to the tests, random per run: the AppHost takes them as its secret parameters.
+    public string AdminPassword { get; } = NewSecret();
+    public string OperatorPassword { get; } = NewSecret();
+    public string ViewerPassword { get; } = NewSecret();
+    public string ServiceClientSecret { get; } = NewSecret();
+
+    /// <summary>The fleet claim's current password: a rotation test replaces it (tests of one collection run one at a time).</summary>
+    public string FleetClaimPassword { get; internal set; } = NewSecret();
     public MqttConnection Broker { get; private set; } = null!;
+
+    /// <summary>The broker's TLS listener for devices (endpoint "mqtts") and the CA file devices trust it by.</summary>
+    public Uri BrokerTls { get; private set; } = null!;
+    public string BrokerCaFile { get; private set; } = "";
     public string DatabaseConnectionString { get; private set; } = "";
     public string LogFile { get; } = Path.Combine(AppContext.BaseDirectory, "logs", $"stack-{DateTime.UtcNow:yyyyMMdd-HHmmss}.log");
 
@@ -28,7 +51,14 @@ public sealed class StackFixture : IAsyncLifetime
     {
         using var cancellation = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            ["Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Simulator:Devices=0"],
+            [
+                "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Infra:Ports:MqttTls=0", "Simulator:Devices=0",
+                $"Parameters:admin-password={AdminPassword}",
+                $"Parameters:operator-password={OperatorPassword}",
+                $"Parameters:viewer-password={ViewerPassword}",
+                $"Parameters:identity-service-secret={ServiceClientSecret}",
+                $"Parameters:fleet-claim-password={FleetClaimPassword}",
+            ],
             (options, _) => options.DisableDashboard = true,
             cancellation.Token);
 
@@ -42,6 +72,10 @@ public sealed class StackFixture : IAsyncLifetime
                 // A small in-flight limit: every test also goes through the worker's back-pressure path (the crash
                 // test's burst of 3,000 messages far exceeds it), so a stall or a lost message there fails them.
                 resource.WithEnvironment("Mqtt__MaxInFlightMessages", WorkerMaxInFlightMessages.ToString(CultureInfo.InvariantCulture));
+                // A burst above any single device's test traffic (the crash test's 3,000 messages arrive at once after
+                // the restart), a rate low enough that a flood is cut within seconds.
+                resource.WithEnvironment("RateLimit__MessagesPerSecond", WorkerRateLimitPerSecond.ToString(CultureInfo.InvariantCulture));
+                resource.WithEnvironment("RateLimit__Burst", WorkerRateLimitBurst.ToString(CultureInfo.InvariantCulture));
             }
         }
 
@@ -53,20 +87,37 @@ public sealed class StackFixture : IAsyncLifetime
 
         App = await builder.BuildAsync(cancellation.Token);
         await App.StartAsync(cancellation.Token);
-        foreach (var service in new[] { ResourceNames.Api, ResourceNames.DeviceWorker })
+        foreach (var service in new[] { ResourceNames.Identity, ResourceNames.Api, ResourceNames.DeviceWorker })
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(service, cancellation.Token);
         }
 
-        Api = App.CreateHttpClient(ResourceNames.Api);
+        ApiAddress = App.GetEndpoint(ResourceNames.Api, "http");
+        IdentityAddress = App.GetEndpoint(ResourceNames.Identity, "http");
+        Tokens = new AccessTokens(IdentityAddress, new Dictionary<string, string>
+        {
+            ["admin"] = AdminPassword,
+            ["operator"] = OperatorPassword,
+            ["viewer"] = ViewerPassword,
+        });
+        Api = Tokens.ClientFor(ApiAddress, "admin");
+        AnonymousApi = Tokens.ClientFor(ApiAddress, user: null);
         Broker = MqttConnection.Parse(await App.GetConnectionStringAsync(ResourceNames.Mqtt, cancellation.Token));
+        BrokerTls = App.GetEndpoint(ResourceNames.Mqtt, DeviceTls.EndpointName);
+        BrokerCaFile = DeviceTls.CaFile(App.Services.GetRequiredService<IConfiguration>());
         DatabaseConnectionString = await App.GetConnectionStringAsync(ResourceNames.Database, cancellation.Token)
             ?? throw new InvalidOperationException("No iotdb connection string.");
     }
 
+    /// <summary>The Api as one of the realm's users (admin, operator, viewer).</summary>
+    public HttpClient ApiAs(string user) => Tokens.ClientFor(ApiAddress, user);
+
+    private static string NewSecret() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
     public async Task DisposeAsync()
     {
         Api?.Dispose();
+        AnonymousApi?.Dispose();
         if (App is null)
         {
             return;
@@ -77,7 +128,9 @@ public sealed class StackFixture : IAsyncLifetime
     }
 
     public const string ExecutablePidProperty = "executable.pid";
-    public const int WorkerMaxInFlightMessages = 16;
+    public const int WorkerMaxInFlightMessages = 256;
+    public const int WorkerRateLimitPerSecond = 200;
+    public const int WorkerRateLimitBurst = 5000;
 }
 
 [CollectionDefinition(Name)]

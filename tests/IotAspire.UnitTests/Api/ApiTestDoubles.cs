@@ -1,6 +1,7 @@
 using IotAspire.Api.Apis;
 using IotAspire.Api.Data;
 using IotAspire.Api.Infrastructure;
+using IotAspire.Core.Devices;
 using IotAspire.Core.Mqtt;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -20,7 +21,8 @@ internal static class ApiTestDoubles
     public static TelemetryStore TelemetryStore() => new(Nowhere);
 
     public static DeviceServices DeviceServices(RecordingBrokerAccounts broker) =>
-        new(DeviceStore(), broker, new MqttPublicEndpoint("localhost", 1883), NullLogger<DeviceServices>.Instance);
+        new(DeviceStore(), new DeviceRegistrar(Nowhere, broker, NullLogger<DeviceRegistrar>.Instance), broker,
+            new MqttPublicEndpoint("localhost", 1883), NullLogger<DeviceServices>.Instance);
 }
 
 /// <summary>Records the calls a handler makes to the broker.</summary>
@@ -44,5 +46,23 @@ internal sealed class RecordingBrokerAccounts : IBrokerAccounts
     {
         Calls.Add($"disable {username}");
         return Task.CompletedTask;
+    }
+
+    public Task EnableClientAsync(string username, CancellationToken cancellationToken)
+    {
+        Calls.Add($"enable {username}");
+        return Task.CompletedTask;
+    }
+
+    public Task SetClientPasswordAsync(string username, string password, CancellationToken cancellationToken)
+    {
+        Calls.Add($"password {username}");
+        return Task.CompletedTask;
+    }
+
+    public Task<ServiceAccountChange> EnsureServiceAsync(string username, string password, IReadOnlyList<BrokerAcl> acls, CancellationToken cancellationToken)
+    {
+        Calls.Add($"ensure {username}");
+        return Task.FromResult(ServiceAccountChange.Created);
     }
 }

@@ -50,6 +50,12 @@ public class TelemetryQueryTests
     }
 
     [Fact]
+    public void TryCreate_MetricNameWithSql_PassesAsAnOrdinaryName()
+    {
+        Assert.True(Create(["x'); DROP TABLE telemetry;--"]).Valid);
+    }
+
+    [Fact]
     public void TryCreate_TenMetrics_Passes()
     {
         Assert.True(Create(Enumerable.Range(0, TelemetryRules.MaxMetricsPerRequest).Select(i => (string?)$"m{i}").ToArray()).Valid);
@@ -59,6 +65,8 @@ public class TelemetryQueryTests
     [InlineData("")]
     [InlineData(null)]
     [InlineData("129")]
+    [InlineData("a\nb")]
+    [InlineData("nul\0")]
     public void TryCreate_EmptyOrTooLongMetric_Fails(string? metric)
     {
         var name = metric == "129" ? new string('m', 129) : metric;

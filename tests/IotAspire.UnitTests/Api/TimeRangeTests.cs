@@ -71,4 +71,21 @@ public class TimeRangeTests
 
         Assert.Contains("the longest range is 1,096 days (3 years)", error);
     }
+
+    [Theory]
+    [InlineData(null, "0001-01-01T00:00:00Z")]
+    [InlineData("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z")]
+    [InlineData("1969-12-31T00:00:00Z", "1970-01-01T12:00:00Z")]
+    [InlineData("9999-12-31T00:00:00Z", null)]
+    [InlineData(null, "9999-12-31T23:59:59.9999999Z")]
+    public void TryCreate_TimesOutsideTheSupportedRange_FailWithoutOverflow(string? from, string? to)
+    {
+        var valid = TimeRange.TryCreate(Parse(from), Parse(to), Now, out _, out var error);
+
+        Assert.False(valid);
+        Assert.Contains("outside the supported range", error);
+    }
+
+    private static DateTimeOffset? Parse(string? text) =>
+        text is null ? null : DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
 }

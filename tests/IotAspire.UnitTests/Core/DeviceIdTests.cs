@@ -20,6 +20,8 @@ public sealed class DeviceIdTests
     [InlineData("with space")]
     [InlineData("ümlaut")]
     [InlineData("a%2Fb")]
+    [InlineData(".")]
+    [InlineData("..")]
     [InlineData("12345678901234567890123456789012345678901234567890123456789012345")]
     public void IsValid_AnythingElse_False(string? id) => Assert.False(DeviceId.IsValid(id));
 

@@ -155,6 +155,9 @@ public sealed class ShadowRulesTests
     [InlineData("""{"state":{"desired":{"a":1}},"version":"3"}""", "version")]
     [InlineData("""not json""", "Invalid JSON")]
     [InlineData("""[1]""", "Invalid JSON")]
+    [InlineData("""{"state":{"reported":{"t":1e400}}}""", "outside the range of a double")]
+    [InlineData("""{"state":{"desired":{"a":{"b":[1,-1e309]}}}}""", "outside the range of a double")]
+    [InlineData("""{"state":{"desired":{"a":NaN}}}""", "Invalid JSON")]
     public void ParseUpdate_Invalid_Is400WithReason(string json, string reason)
     {
         var result = ShadowRules.ParseUpdate(Encoding.UTF8.GetBytes(json), ShadowWriter.Device);

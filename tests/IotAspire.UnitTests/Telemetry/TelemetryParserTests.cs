@@ -349,6 +349,139 @@ public class TelemetryParserTests
         Assert.Equal(2, result.Points.Count);
     }
 
+    [Fact]
+    public void Parse_EmptyPayload_RejectsSayingItIsEmpty()
+    {
+        Assert.Equal("invalid JSON: the payload is empty", TelemetryParser.Parse([], Device, ReceivedAt).Rejection);
+    }
+
+    [Theory]
+    [InlineData("""{"values":[{"name":"t","value":1e400}]}""")]
+    [InlineData("""{"t":-1e400}""")]
+    public void Parse_ValueOutsideDoubleRange_RejectsAsNotFinite(string json)
+    {
+        Assert.Contains("is not a finite number", Reject(json));
+    }
+
+    [Theory]
+    [InlineData("""{"t":"NaN"}""")]
+    [InlineData("""{"t":"Infinity"}""")]
+    public void Parse_NaNAsAString_KeepsItAsText(string json)
+    {
+        Assert.Equal(TelemetryValueKind.Text, Assert.Single(Accept(json)).Value.Kind);
+    }
+
+    [Theory]
+    [InlineData('{', """{"a":""", "}")]
+    [InlineData('[', "[", "]")]
+    public void Parse_ThousandLevelsOfNesting_RejectsNamingTheDepth(char kind, string open, string close)
+    {
+        var json = string.Concat(Enumerable.Repeat(open, 1000)) + "1" + string.Concat(Enumerable.Repeat(close, 1000));
+
+        var reason = Reject(kind == '{' ? json : "{\"t\":" + json + "}");
+
+        Assert.Contains("depth", reason);
+    }
+
+    [Fact]
+    public void Parse_HugeArrayValue_RejectsAsAnArray()
+    {
+        var json = "{\"t\":[" + string.Join(',', Enumerable.Repeat("1", 100_000)) + "]}";
+
+        Assert.Contains("is an array", Reject(json));
+    }
+
+    [Fact]
+    public void Parse_MetricNameWithSql_IsAnOrdinaryName()
+    {
+        const string name = "x'); DROP TABLE telemetry;--";
+
+        var point = Assert.Single(Accept($$"""{"{{name}}":1}"""));
+
+        Assert.Equal(name, point.Metric);
+    }
+
+    [Theory]
+    [InlineData("""{"values":[{"name":"t","value":1}],"firmware":"1.2"}""", "unexpected property 'firmware'")]
+    [InlineData("""{"values":[{"name":"t","value":1,"unit":"C"}]}""", "values[0] has an unexpected property 'unit'")]
+    public void Parse_UnknownFieldInSeedShape_RejectsNamingIt(string json, string expected)
+    {
+        Assert.Contains(expected, Reject(json));
+    }
+
+    [Fact]
+    public void Parse_UnknownFieldInCompactShape_IsAMetric()
+    {
+        var points = Accept("""{"t":1,"firmware":"1.2"}""");
+
+        Assert.Equal(["t", "firmware"], points.Select(p => p.Metric));
+    }
+
+    [Theory]
+    [InlineData("""{"deviceId":"dev-2","t":1}""")]
+    [InlineData("""{"deviceId":"DEV-1","values":[{"name":"t","value":1}]}""")]
+    public void Parse_DeviceIdOfAnotherDevice_RejectsNamingBoth(string json)
+    {
+        var reason = Reject(json);
+
+        Assert.Contains("does not match the topic's device 'dev-1'", reason);
+    }
+
+    [Fact]
+    public void Parse_DeviceIdOfThisDevice_Accepts()
+    {
+        Assert.Single(Accept("""{"deviceId":"dev-1","t":1}"""));
+    }
+
+    [Theory]
+    [InlineData(-731, "more than 730 days in the past")]
+    [InlineData(-729, null)]
+    [InlineData(0.9, null)]
+    [InlineData(1.1, "more than a day in the future")]
+    public void Parse_DefaultWindow_TwoYearsBackOneDayAhead(double days, string? expected)
+    {
+        var at = ReceivedAt.AddDays(days).ToUnixTimeSeconds();
+
+        var result = Parse($$"""{"ts":{{at}},"t":1}""");
+
+        Assert.Equal(expected, result.Rejection is null ? null : result.Rejection[(result.Rejection.IndexOf("is ", StringComparison.Ordinal) + 3)..]);
+    }
+
+    [Theory]
+    [InlineData(-31, "the timestamp of the message is more than 30 days in the past")]
+    [InlineData(-29, null)]
+    [InlineData(0.5 / 24, "the timestamp of the message is more than 10 minutes in the future")]
+    [InlineData(9.0 / 1440, null)]
+    public void Parse_ConfiguredWindow_RejectsOutsideIt(double days, string? expected)
+    {
+        var window = new TelemetryWindow(TimeSpan.FromDays(30), TimeSpan.FromMinutes(10));
+        var at = ReceivedAt.AddDays(days).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+
+        var result = TelemetryParser.Parse(Encoding.UTF8.GetBytes($$"""{"ts":"{{at}}","t":1}"""), Device, ReceivedAt, window);
+
+        Assert.Equal(expected, result.Rejection);
+    }
+
+    [Fact]
+    public void Parse_ZeroMaxAge_AcceptsAnythingAfter2000ButNotBefore()
+    {
+        var window = new TelemetryWindow(TimeSpan.Zero, TimeSpan.FromDays(1));
+
+        Assert.True(TelemetryParser.Parse("""{"ts":"2000-01-02T00:00:00Z","t":1}"""u8, Device, ReceivedAt, window).IsAccepted);
+        Assert.Contains("before 2000-01-01", TelemetryParser.Parse("""{"ts":"1999-12-31T00:00:00Z","t":1}"""u8, Device, ReceivedAt, window).Rejection);
+    }
+
+    [Theory]
+    [InlineData("1e400")]
+    [InlineData("1e300")]
+    [InlineData("-1e300")]
+    [InlineData("\"0001-01-01T00:00:00Z\"")]
+    [InlineData("\"9999-12-31T23:59:59Z\"")]
+    public void Parse_AbsurdTimestamp_RejectsWithoutThrowing(string timestamp)
+    {
+        Assert.Contains("the timestamp of the message", Reject($$"""{"ts":{{timestamp}},"t":1}"""));
+    }
+
     private sealed class Segment : ReadOnlySequenceSegment<byte>
     {
         public Segment(ReadOnlyMemory<byte> memory) => Memory = memory;

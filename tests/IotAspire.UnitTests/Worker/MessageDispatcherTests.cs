@@ -5,6 +5,8 @@ using IotAspire.DeviceWorker.DeadLetters;
 using IotAspire.DeviceWorker.Diagnostics;
 using IotAspire.DeviceWorker.Messaging;
 using IotAspire.DeviceWorker.Presence;
+using IotAspire.DeviceWorker.Provisioning;
+using IotAspire.DeviceWorker.RateLimiting;
 using IotAspire.DeviceWorker.Shadows;
 using IotAspire.DeviceWorker.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +34,9 @@ public class MessageDispatcherTests
         services.AddSingleton<WorkerDiagnostics>();
         services.AddSingleton<IDeadLetterSink>(_deadLetters);
         services.AddSingleton(_handled);
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<RateLimitOptions>();
+        services.AddSingleton<DeviceRateLimiter>();
         services.AddSingleton<MessageDispatcher>();
         register(services);
         return services.BuildServiceProvider(validateScopes: true).GetRequiredService<MessageDispatcher>();
@@ -54,7 +59,7 @@ public class MessageDispatcherTests
         Assert.Same(alarm, Assert.Single(_handled.Of<AlarmHandler>()));
         Assert.Empty(_deadLetters.Written);
         Assert.Equal(
-            [DeviceTopics.TelemetryFilter, ShadowTopics.UpdateFilter, ShadowTopics.GetFilter, DeviceTopics.StatusFilter, "devices/+/alarms"],
+            [DeviceTopics.TelemetryFilter, ShadowTopics.UpdateFilter, ShadowTopics.GetFilter, DeviceTopics.StatusFilter, ProvisioningTopics.RequestFilter, "devices/+/alarms"],
             dispatcher.Subscriptions.Select(s => s.TopicFilter));
     }
 
@@ -78,7 +83,7 @@ public class MessageDispatcherTests
     }
 
     [Fact]
-    public void AddDeviceWorker_Always_RegistersTelemetryShadowsAndPresenceAsOrdinaryHandlers()
+    public void AddDeviceWorker_Always_RegistersTelemetryShadowsPresenceAndProvisioningAsOrdinaryHandlers()
     {
         var builder = WorkerBuilder();
         using var provider = builder.Services.BuildServiceProvider();
@@ -91,6 +96,7 @@ public class MessageDispatcherTests
             new MessageHandlerRegistration(ShadowTopics.UpdateFilter, typeof(ShadowUpdateHandler)),
             new MessageHandlerRegistration(ShadowTopics.GetFilter, typeof(ShadowGetHandler)),
             new MessageHandlerRegistration(DeviceTopics.StatusFilter, typeof(StatusMessageHandler)),
+            new MessageHandlerRegistration(ProvisioningTopics.RequestFilter, typeof(ProvisioningRequestHandler)),
         ], registrations);
     }
 

@@ -1,0 +1,109 @@
+using IotAspire.Core.Mqtt;
+using IotAspire.Core.Protocol;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace IotAspire.Core.Devices;
+
+/// <summary>
+/// Registers a device: its row in <c>devices</c> and its own broker account (role and client, client id fixed to the
+/// device id). Shared by the admin's <c>POST /api/devices</c> and by fleet provisioning in the worker.
+/// An id that is already registered is never taken over: its row, password and enabled state stay as they are.
+/// </summary>
+public sealed partial class DeviceRegistrar(NpgsqlDataSource dataSource, IBrokerAccounts broker, ILogger<DeviceRegistrar> logger)
+{
+    /// <summary>
+    /// Inserts the row, creates the broker account, then commits: a failure on either side leaves no half device.
+    /// Throws only when the database fails (the broker account is then taken away again).
+    /// </summary>
+    public async Task<DeviceRegistration> RegisterAsync(string deviceId, string name, string password, CancellationToken cancellationToken)
+    {
+        if (!DeviceId.IsValid(deviceId))
+        {
+            throw new ArgumentException($"'{deviceId}' is not a valid device id.", nameof(deviceId));
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A concurrent registration of the same id waits here on the unique index, then finds the id taken.
+        await using var insert = new NpgsqlCommand(
+            """
+            INSERT INTO devices (device_id, name) VALUES ($1, $2)
+            ON CONFLICT (device_id) DO NOTHING
+            RETURNING created_at
+            """, connection, transaction);
+        insert.Parameters.Add(new NpgsqlParameter { Value = deviceId });
+        insert.Parameters.Add(new NpgsqlParameter { Value = name });
+        var createdAt = await insert.ExecuteScalarAsync(cancellationToken);
+        if (createdAt is not DateTime created)
+        {
+            return DeviceRegistration.AlreadyRegistered;
+        }
+
+        try
+        {
+            await broker.UpsertDeviceAsync(deviceId, password, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogBrokerFailed(ex, deviceId);
+            return DeviceRegistration.BrokerUnavailable; // The transaction rolls back on dispose.
+        }
+
+        try
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // The broker account exists but the device does not: take the account away again, then fail.
+            LogCommitFailed(ex, deviceId);
+            await DisableOrphanAccountAsync(deviceId);
+            throw;
+        }
+
+        return DeviceRegistration.Registered(new RegisteredDevice(deviceId, name, DateTime.SpecifyKind(created, DateTimeKind.Utc)));
+    }
+
+    private async Task DisableOrphanAccountAsync(string deviceId)
+    {
+        try
+        {
+            await broker.DisableClientAsync(deviceId, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogOrphanNotDisabled(ex, deviceId);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Creating the broker account of device {DeviceId} failed; nothing was registered")]
+    private partial void LogBrokerFailed(Exception exception, string deviceId);
+
+    [LoggerMessage(LogLevel.Error, "Committing device {DeviceId} failed after its broker account was created")]
+    private partial void LogCommitFailed(Exception exception, string deviceId);
+
+    [LoggerMessage(LogLevel.Error, "Disabling the orphan broker account of device {DeviceId} failed")]
+    private partial void LogOrphanNotDisabled(Exception exception, string deviceId);
+}
+
+public enum DeviceRegistrationStatus
+{
+    Registered,
+
+    /// <summary>The id is taken (also by a revoked device): nothing was changed.</summary>
+    AlreadyRegistered,
+
+    /// <summary>The broker account could not be created: nothing was registered; worth another try later.</summary>
+    BrokerUnavailable,
+}
+
+public sealed record RegisteredDevice(string DeviceId, string Name, DateTime CreatedAt);
+
+public sealed record DeviceRegistration(DeviceRegistrationStatus Status, RegisteredDevice? Device)
+{
+    public static readonly DeviceRegistration AlreadyRegistered = new(DeviceRegistrationStatus.AlreadyRegistered, null);
+    public static readonly DeviceRegistration BrokerUnavailable = new(DeviceRegistrationStatus.BrokerUnavailable, null);
+
+    public static DeviceRegistration Registered(RegisteredDevice device) => new(DeviceRegistrationStatus.Registered, device);
+}
