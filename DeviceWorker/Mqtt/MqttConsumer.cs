@@ -261,8 +261,9 @@ public sealed partial class MqttConsumer(
         }
     }
 
-    private MqttClientOptions BuildClientOptions(MqttConnection address) =>
-        new MqttClientOptionsBuilder()
+    private MqttClientOptions BuildClientOptions(MqttConnection address)
+    {
+        var options = new MqttClientOptionsBuilder()
             .WithTcpServer(address.Host, address.Port)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId(_options.ClientId)
@@ -274,6 +275,9 @@ public sealed partial class MqttConsumer(
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
             .WithTimeout(TimeSpan.FromSeconds(10))
             .Build();
+        ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = _options.SocketBufferBytes;
+        return options;
+    }
 
     public override void Dispose()
     {

@@ -11,7 +11,7 @@ namespace IotAspire.IntegrationTests.Ingest;
 [Collection(StackCollection.Name)]
 public sealed class DeviceRateLimitTests(StackFixture stack)
 {
-    private const int FloodMessages = 10_000;
+    private const int FloodMessages = 30_000;
     private const int QuietMessages = 20;
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(30);
 
