@@ -3,7 +3,7 @@
 # Fails when a test fails or when none ran.
 set -euo pipefail
 cd "$(dirname "$0")"
-./eng/install-prerequisites.sh
+./eng/install-prerequisites.sh --tests
 
 results="$(pwd)/TestResults"
 rm -rf "$results"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the OS packages the executables mode and the tests use, only when missing.
+# Installs the OS packages the executables mode uses, only when missing; with --tests also what only the tests use.
 set -euo pipefail
 
 missing=()
@@ -9,6 +9,10 @@ command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v jq >/dev/null 2>&1 || missing+=(jq)  # the README's token examples
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ "${1:-}" = "--tests" ]; then
+  # The browser tests drive the system's Chromium through Playwright (no browser download).
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing: ${missing[*]}"
