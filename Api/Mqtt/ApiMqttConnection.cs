@@ -73,7 +73,8 @@ public sealed partial class ApiMqttConnection : BackgroundService, IDeviceMessag
             .WithCleanStart(true)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
             .WithTimeout(TimeSpan.FromSeconds(10))
-            .Build();
+            .Build()
+            .WithSocketBuffers();
 
         var delay = MinReconnectDelay;
         var maxDelay = TimeSpan.FromSeconds(_options.MaxReconnectDelaySeconds);

@@ -261,9 +261,8 @@ public sealed partial class MqttConsumer(
         }
     }
 
-    private MqttClientOptions BuildClientOptions(MqttConnection address)
-    {
-        var options = new MqttClientOptionsBuilder()
+    private MqttClientOptions BuildClientOptions(MqttConnection address) =>
+        new MqttClientOptionsBuilder()
             .WithTcpServer(address.Host, address.Port)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId(_options.ClientId)
@@ -274,10 +273,8 @@ public sealed partial class MqttConsumer(
             .WithReceiveMaximum((ushort)_options.ReceiveMaximum)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
             .WithTimeout(TimeSpan.FromSeconds(10))
-            .Build();
-        ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = _options.SocketBufferBytes;
-        return options;
-    }
+            .Build()
+            .WithSocketBuffers(_options.SocketBufferBytes);
 
     public override void Dispose()
     {

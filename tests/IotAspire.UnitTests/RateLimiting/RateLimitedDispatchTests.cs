@@ -14,21 +14,13 @@ public class RateLimitedDispatchTests
     private readonly HandledMessages _handled = new();
     private readonly ManualClock _clock = new();
 
-    private MessageDispatcher Dispatcher(int burst)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddMetrics();
-        services.AddSingleton<WorkerDiagnostics>();
-        services.AddSingleton<IDeadLetterSink>(_deadLetters);
-        services.AddSingleton(_handled);
-        services.AddSingleton<TimeProvider>(_clock);
-        services.AddOptions<RateLimitOptions>().Configure(o => (o.MessagesPerSecond, o.Burst) = (1, burst));
-        services.AddSingleton<DeviceRateLimiter>();
-        services.AddSingleton<MessageDispatcher>();
-        services.AddMessageHandler<CatchAllHandler>("devices/#");
-        return services.BuildServiceProvider(validateScopes: true).GetRequiredService<MessageDispatcher>();
-    }
+    private MessageDispatcher Dispatcher(int burst) =>
+        DispatcherComposition.Create(
+            _deadLetters,
+            _handled,
+            services => services.AddMessageHandler<CatchAllHandler>("devices/#"),
+            _clock,
+            options => (options.MessagesPerSecond, options.Burst) = (1, burst));
 
     private DeviceMessage Message(string topic) => DeviceMessage.Create(topic, Encoding.UTF8.GetBytes("{}"), _clock.GetUtcNow());
 

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using IotAspire.DeviceWorker.DeadLetters;
+using IotAspire.DeviceWorker.Diagnostics;
 using IotAspire.DeviceWorker.Messaging;
+using IotAspire.DeviceWorker.RateLimiting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -82,5 +84,30 @@ public static class WorkerComposition
         builder.Services.Replace(ServiceDescriptor.Singleton<IDeadLetterSink>(deadLetters));
         builder.Services.AddSingleton(handled);
         return builder;
+    }
+}
+
+/// <summary>A dispatcher alone (no storage, no MQTT): the handlers a test registers, the fakes, a clock and a rate limit.</summary>
+public static class DispatcherComposition
+{
+    public static MessageDispatcher Create(
+        RecordingDeadLetterSink deadLetters,
+        HandledMessages handled,
+        Action<IServiceCollection> register,
+        TimeProvider? clock = null,
+        Action<RateLimitOptions>? rateLimit = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMetrics();
+        services.AddSingleton<WorkerDiagnostics>();
+        services.AddSingleton<IDeadLetterSink>(deadLetters);
+        services.AddSingleton(handled);
+        services.AddSingleton(clock ?? TimeProvider.System);
+        services.AddOptions<RateLimitOptions>().Configure(options => rateLimit?.Invoke(options));
+        services.AddSingleton<DeviceRateLimiter>();
+        services.AddSingleton<MessageDispatcher>();
+        register(services);
+        return services.BuildServiceProvider(validateScopes: true).GetRequiredService<MessageDispatcher>();
     }
 }

@@ -26,21 +26,8 @@ public class MessageDispatcherTests
 
     private HostApplicationBuilder WorkerBuilder() => WorkerComposition.Create(_deadLetters, _handled);
 
-    private MessageDispatcher Dispatcher(Action<IServiceCollection> register)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddMetrics();
-        services.AddSingleton<WorkerDiagnostics>();
-        services.AddSingleton<IDeadLetterSink>(_deadLetters);
-        services.AddSingleton(_handled);
-        services.AddSingleton(TimeProvider.System);
-        services.AddOptions<RateLimitOptions>();
-        services.AddSingleton<DeviceRateLimiter>();
-        services.AddSingleton<MessageDispatcher>();
-        register(services);
-        return services.BuildServiceProvider(validateScopes: true).GetRequiredService<MessageDispatcher>();
-    }
+    private MessageDispatcher Dispatcher(Action<IServiceCollection> register) =>
+        DispatcherComposition.Create(_deadLetters, _handled, register);
 
     [Fact]
     public async Task DispatchAsync_HandlerAddedWithOneLine_ReceivesItsTopicAndTelemetryHandlerDoesNot()
