@@ -55,15 +55,14 @@ public static class DeviceRevocationApi
 
         // The broker first: that is what stops the device. If marking it in the database then fails, the caller
         // gets an error and repeats; the device is already locked out.
-        try
+        if (await BrokerCalls.TryAsync(
+                () => services.Broker.DisableClientAsync(id, cancellationToken),
+                $"disable the broker account of device {id}",
+                "The device's MQTT account could not be disabled; the device is not revoked. Try again.",
+                services.Logger,
+                cancellationToken) is { } failure)
         {
-            await services.Broker.DisableClientAsync(id, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            ApiDiagnostics.BrokerFailures.Add(1);
-            services.Logger.LogError(ex, "Disabling the broker account of device {DeviceId} failed", id);
-            return ApiProblems.BrokerUnavailable("The device's MQTT account could not be disabled; the device is not revoked. Try again.");
+            return failure;
         }
 
         await services.Store.SetRevokedAsync(id, revoked: true, cancellationToken);
@@ -94,15 +93,14 @@ public static class DeviceRevocationApi
 
         // A new password, so that whoever held the old one (the reason for revoking, perhaps) stays out.
         var password = DevicesApi.NewPassword();
-        try
+        if (await BrokerCalls.TryAsync(
+                () => services.Broker.UpsertDeviceAsync(id, password, cancellationToken),
+                $"re-enable the broker account of device {id}",
+                "The device's MQTT account could not be re-enabled; the device stays revoked. Try again.",
+                services.Logger,
+                cancellationToken) is { } failure)
         {
-            await services.Broker.UpsertDeviceAsync(id, password, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            ApiDiagnostics.BrokerFailures.Add(1);
-            services.Logger.LogError(ex, "Re-enabling the broker account of device {DeviceId} failed", id);
-            return ApiProblems.BrokerUnavailable("The device's MQTT account could not be re-enabled; the device stays revoked. Try again.");
+            return failure;
         }
 
         await services.Store.SetRevokedAsync(id, revoked: false, cancellationToken);

@@ -116,7 +116,12 @@ public static class DevicesApi
         }
 
         var password = NewPassword();
-        if (await TryUpsertBrokerAccountAsync(services, id, password, cancellationToken) is { } failure)
+        if (await BrokerCalls.TryAsync(
+                () => services.Broker.UpsertDeviceAsync(id, password, cancellationToken),
+                $"set new credentials for device {id}",
+                "The device's new MQTT password could not be set; the old one still works. Try again later.",
+                services.Logger,
+                cancellationToken) is { } failure)
         {
             return failure;
         }
@@ -181,23 +186,6 @@ public static class DevicesApi
 
     internal static DeviceDto ToDto(DeviceRow row, DevicePresence presence) =>
         new(row.DeviceId, row.Name, row.CreatedAt, row.LastSeen, presence.Online, row.LastConnected, row.LastDisconnected, row.RevokedAt);
-
-    /// <summary>Null on success; a 503 answer when the broker refused or could not be reached.</summary>
-    private static async Task<ProblemHttpResult?> TryUpsertBrokerAccountAsync(
-        DeviceServices services, string id, string password, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await services.Broker.UpsertDeviceAsync(id, password, cancellationToken);
-            return null;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            ApiDiagnostics.BrokerFailures.Add(1);
-            services.Logger.LogError(ex, "Creating the broker account of device {DeviceId} failed", id);
-            return ApiProblems.BrokerUnavailable("The device's MQTT account could not be created; nothing was registered. Try again later.");
-        }
-    }
 }
 
 /// <summary>What the device handlers need from DI, bound with [AsParameters].</summary>

@@ -79,22 +79,8 @@ public static class FleetClaimApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>Null on success; a 503 answer when the broker refused or could not be reached.</summary>
-    private static async Task<ProblemHttpResult?> TryAsync(
-        Func<Task> operation, string action, ILogger logger, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await operation();
-            return null;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            ApiDiagnostics.BrokerFailures.Add(1);
-            logger.LogError(ex, "Could not {Action} the fleet claim", action);
-            return ApiProblems.BrokerUnavailable($"The broker did not {action} the fleet claim; nothing changed. Try again.");
-        }
-    }
+    private static Task<ProblemHttpResult?> TryAsync(Func<Task> call, string action, ILogger logger, CancellationToken cancellationToken) =>
+        BrokerCalls.TryAsync(call, $"{action} the fleet claim", $"The broker did not {action} the fleet claim; nothing changed. Try again.", logger, cancellationToken);
 }
 
 /// <summary>Answer to a fleet claim rotation: the claim's new MQTT credentials (shown once).</summary>

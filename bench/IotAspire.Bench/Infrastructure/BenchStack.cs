@@ -18,7 +18,7 @@ public sealed class BenchStack : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
-    private BenchStack(DistributedApplication app, Uri api, MqttConnection broker, string database, string workerPassword, string logFile, ServiceTokens tokens)
+    private BenchStack(DistributedApplication app, Uri api, MqttConnection broker, string database, string workerPassword, string logFile, RealmTokens tokens)
     {
         Tokens = tokens;
         App = app;
@@ -38,7 +38,7 @@ public sealed class BenchStack : IAsyncDisposable
     public string LogFile { get; }
 
     /// <summary>Tokens of the realm's service client (iot-admin): the benchmarks register devices and read through the Api.</summary>
-    public ServiceTokens Tokens { get; }
+    public RealmTokens Tokens { get; }
 
     /// <param name="notStarted">Resources that stay down until started with a command (e.g. the worker, so that it has no broker session yet).</param>
     /// <param name="dataRoot">A data folder kept between runs, or null for a fresh one.</param>
@@ -107,7 +107,7 @@ public sealed class BenchStack : IAsyncDisposable
             var database = await app.GetConnectionStringAsync(ResourceNames.Database, timeout.Token)
                 ?? throw new InvalidOperationException("No iotdb connection string.");
             var identity = app.GetEndpoint(ResourceNames.Identity, "http");
-            return new BenchStack(app, api, broker, database, secrets.MqttWorker, logFile, new ServiceTokens(identity, secrets.ServiceClient));
+            return new BenchStack(app, api, broker, database, secrets.MqttWorker, logFile, new RealmTokens(identity, new Dictionary<string, string>(), secrets.ServiceClient));
         }
         catch
         {

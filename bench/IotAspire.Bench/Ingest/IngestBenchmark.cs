@@ -33,7 +33,7 @@ public static class IngestBenchmark
             .SetMinimumLevel(LogLevel.Warning)
             .AddProvider(new FileLoggerProvider(Path.ChangeExtension(stack.LogFile, ".publisher.log"))));
         var registering = Stopwatch.StartNew();
-        using var publisher = await LoadPublisher.RegisterAsync(stack.Tokens.CreateApiClient(stack.ApiAddress), settings, stack.Broker, loggers, cancellationToken);
+        using var publisher = await LoadPublisher.RegisterAsync(stack.Tokens.ServiceClientFor(stack.ApiAddress), settings, stack.Broker, loggers, cancellationToken);
         Console.WriteLine($"registered {settings.Devices} devices through the Api in {registering.Elapsed.TotalSeconds:F1} s");
 
         var cpuParts = CpuParts(stack);

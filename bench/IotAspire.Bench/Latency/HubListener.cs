@@ -1,6 +1,6 @@
-using IotAspire.Bench.Infrastructure;
 using System.Diagnostics;
 using System.Text.Json;
+using IotAspire.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace IotAspire.Bench.Latency;
@@ -35,10 +35,10 @@ public sealed class HubListener : IAsyncDisposable
         connection.On<JsonElement>("presence", _ => Interlocked.Increment(ref _presenceEvents));
     }
 
-    public static async Task<HubListener> ConnectAsync(Uri api, ServiceTokens tokens, SentLedger ledger, CancellationToken cancellationToken)
+    public static async Task<HubListener> ConnectAsync(Uri api, RealmTokens tokens, SentLedger ledger, CancellationToken cancellationToken)
     {
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(api, "/hubs/devices"), options => options.AccessTokenProvider = async () => await tokens.GetAsync())
+            .WithUrl(new Uri(api, "/hubs/devices"), options => options.AccessTokenProvider = async () => await tokens.GetServiceAsync())
             .Build();
         var listener = new HubListener(connection, ledger);
         await connection.StartAsync(cancellationToken);

@@ -30,7 +30,7 @@ public static class LatencyBenchmark
             .SetMinimumLevel(LogLevel.Warning)
             .AddProvider(new FileLoggerProvider(Path.ChangeExtension(stack.LogFile, ".publisher.log"))));
         var ledger = new SentLedger();
-        using var api = stack.Tokens.CreateApiClient(stack.ApiAddress);
+        using var api = stack.Tokens.ServiceClientFor(stack.ApiAddress);
         await using var publisher = await TelemetryPublisher.ConnectAsync(api, stack.Broker, settings, ledger, loggers, cancellationToken);
         await using var listener = await HubListener.ConnectAsync(stack.ApiAddress, stack.Tokens, ledger, cancellationToken);
         await listener.SubscribeAsync(publisher.SubscribedIds, cancellationToken);

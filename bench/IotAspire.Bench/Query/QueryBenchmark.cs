@@ -49,7 +49,7 @@ public static class QueryBenchmark
         };
 
         // The token is cached and renewed by the handler: what is timed is the Api, not the identity provider.
-        using var http = stack.Tokens.CreateApiClient(
+        using var http = stack.Tokens.ServiceClientFor(
             stack.ApiAddress,
             new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, PooledConnectionLifetime = TimeSpan.FromMinutes(10) });
         http.Timeout = TimeSpan.FromSeconds(60);

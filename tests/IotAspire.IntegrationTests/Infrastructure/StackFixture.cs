@@ -27,7 +27,7 @@ public sealed class StackFixture : IAsyncLifetime
     /// <summary>The Api without a token.</summary>
     public HttpClient AnonymousApi { get; private set; } = null!;
 
-    public AccessTokens Tokens { get; private set; } = null!;
+    public RealmTokens Tokens { get; private set; } = null!;
     public Uri ApiAddress { get; private set; } = null!;
     public Uri IdentityAddress { get; private set; } = null!;
 
@@ -94,12 +94,12 @@ public sealed class StackFixture : IAsyncLifetime
 
         ApiAddress = App.GetEndpoint(ResourceNames.Api, "http");
         IdentityAddress = App.GetEndpoint(ResourceNames.Identity, "http");
-        Tokens = new AccessTokens(IdentityAddress, new Dictionary<string, string>
+        Tokens = new RealmTokens(IdentityAddress, new Dictionary<string, string>
         {
             ["admin"] = AdminPassword,
             ["operator"] = OperatorPassword,
             ["viewer"] = ViewerPassword,
-        });
+        }, ServiceClientSecret);
         Api = Tokens.ClientFor(ApiAddress, "admin");
         AnonymousApi = Tokens.ClientFor(ApiAddress, user: null);
         Broker = MqttConnection.Parse(await App.GetConnectionStringAsync(ResourceNames.Mqtt, cancellation.Token));
@@ -118,6 +118,7 @@ public sealed class StackFixture : IAsyncLifetime
     {
         Api?.Dispose();
         AnonymousApi?.Dispose();
+        Tokens?.Dispose();
         if (App is null)
         {
             return;

@@ -47,14 +47,7 @@ public sealed class HttpHardeningTests(StackFixture stack)
     public async Task Flood_FromOneUser_Is429WithRetryAfter_WhileOthersAreServed()
     {
         // The service account floods (client credentials): no other test uses it, so no other test gets its 429s.
-        var token = await stack.Tokens.RequestAsync(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = "iot-service",
-            ["client_secret"] = stack.ServiceClientSecret,
-        });
-        using var flooder = stack.Tokens.ClientFor(stack.ApiAddress, user: null);
-        flooder.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.AccessToken);
+        using var flooder = stack.Tokens.ServiceClientFor(stack.ApiAddress);
         var statuses = new System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode Status, string? RetryAfter, string? Type)>();
 
         // Far more than the limit: each replica lets a caller burst 200 and then 50 per second.
