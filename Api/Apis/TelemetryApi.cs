@@ -116,13 +116,7 @@ public static class TelemetryApi
         for (var i = 0; i < rows.Length; i++)
         {
             var page = rows[i];
-            var count = Math.Min(page.Count, query.Limit);
-            var points = new TelemetryPoint[count];
-            for (var p = 0; p < count; p++)
-            {
-                points[p] = new TelemetryPoint(page[p].Timestamp, page[p].Value);
-            }
-
+            var points = new RawPointPage(page, query.Limit);
             var next = page.Count > query.Limit ? TelemetryCursor.Encode(points[^1].T) : null;
             series[i] = new RawSeries(query.Metrics[i], points, next);
         }

@@ -77,6 +77,12 @@ public sealed class BenchStack : IAsyncDisposable
             var resource = builder.CreateResourceBuilder(project);
             // No collector runs here: exporting to nowhere costs CPU during the measurement and slows shutdown.
             resource.WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+            if (project.Name == ResourceNames.Api)
+            {
+                // The benchmarks are one caller asking as fast as it can: the per-caller rate limit would answer 429.
+                resource.WithEnvironment("RateLimit__PermitsPerSecond", "0");
+            }
+
             if (project.Name == ResourceNames.DeviceWorker)
             {
                 foreach (var (key, value) in workerSettings ?? new Dictionary<string, string>())

@@ -1,3 +1,4 @@
+using System.Data;
 using Npgsql;
 
 namespace IotAspire.Bench.Ingest;
@@ -18,59 +19,61 @@ public sealed class CommitProbe(string connectionString) : IAsyncDisposable
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Per device: raw rows, messages (rows of the metric every message carries) and numeric rows.</summary>
-    public async Task<IReadOnlyDictionary<string, StoredCounts>> CountPerDeviceAsync(string idPrefix, string everyMessageMetric, CancellationToken cancellationToken)
+    /// <summary>
+    /// The exact check after a run, in one repeatable-read snapshot: raw and rollup counts taken at different moments
+    /// would disagree whenever a late message (one whose acknowledgement the stop cut off) commits between them.
+    /// </summary>
+    public async Task<StoredTotals> CountStoredAsync(string idPrefix, string everyMessageMetric, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand("""
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        var perDevice = new Dictionary<string, StoredCounts>(StringComparer.Ordinal);
+        await using (var command = Command(connection, snapshot, idPrefix, """
             SELECT d.device_id, count(*), count(*) FILTER (WHERE t.metric_id = m.id), count(t.num_value)
             FROM telemetry t
             JOIN devices d ON d.key = t.device_key
             LEFT JOIN metrics m ON m.name = $2
             WHERE d.device_id LIKE $1
             GROUP BY d.device_id
-            """);
-        command.CommandTimeout = 600;
-        command.Parameters.Add(new NpgsqlParameter { Value = idPrefix + "%" });
-        command.Parameters.Add(new NpgsqlParameter { Value = everyMessageMetric });
-        var counts = new Dictionary<string, StoredCounts>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+            """))
         {
-            counts[reader.GetString(0)] = new StoredCounts(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+            command.Parameters.Add(new NpgsqlParameter { Value = everyMessageMetric });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                perDevice[reader.GetString(0)] = new StoredCounts(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+            }
         }
 
-        return counts;
-    }
-
-    /// <summary>Keys (device, metric, ts) stored more than once; the primary key should make this 0.</summary>
-    public async Task<long> DuplicateKeysAsync(string idPrefix, CancellationToken cancellationToken)
-    {
-        await using var command = _dataSource.CreateCommand("""
+        // Keys (device, metric, ts) stored more than once: the primary key should make this 0.
+        var duplicates = await ScalarAsync(connection, snapshot, idPrefix, """
             SELECT count(*) FROM (
                 SELECT 1 FROM telemetry t JOIN devices d ON d.key = t.device_key
                 WHERE d.device_id LIKE $1
                 GROUP BY t.device_key, t.metric_id, t.ts HAVING count(*) > 1) duplicates
-            """);
-        command.CommandTimeout = 600;
-        command.Parameters.Add(new NpgsqlParameter { Value = idPrefix + "%" });
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+            """, cancellationToken);
+        var deadLetters = await ScalarAsync(connection, snapshot, idPrefix,
+            "SELECT count(*) FROM dead_letters WHERE device_id LIKE $1", cancellationToken);
+        var rollup1m = await ScalarAsync(connection, snapshot, idPrefix, RollupCount("telemetry_1m"), cancellationToken);
+        var rollup1h = await ScalarAsync(connection, snapshot, idPrefix, RollupCount("telemetry_1h"), cancellationToken);
+        return new StoredTotals(perDevice, duplicates, deadLetters, rollup1m, rollup1h);
     }
 
-    /// <summary>sum(count) of a rollup table over the devices: must equal their numeric raw rows (no loss, nothing counted twice).</summary>
-    public async Task<long> RollupCountAsync(string table, string idPrefix, CancellationToken cancellationToken)
+    // sum(count) of a rollup table over the devices: must equal their numeric raw rows (no loss, nothing counted twice).
+    private static string RollupCount(string table) =>
+        $"SELECT coalesce(sum(r.count), 0)::bigint FROM {table} r JOIN devices d ON d.key = r.device_key WHERE d.device_id LIKE $1";
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction snapshot, string idPrefix, string sql)
     {
-        await using var command = _dataSource.CreateCommand($"""
-            SELECT coalesce(sum(r.count), 0)::bigint FROM {table} r JOIN devices d ON d.key = r.device_key WHERE d.device_id LIKE $1
-            """);
-        command.CommandTimeout = 600;
+        var command = new NpgsqlCommand(sql, connection, snapshot) { CommandTimeout = 600 };
         command.Parameters.Add(new NpgsqlParameter { Value = idPrefix + "%" });
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return command;
     }
 
-    public async Task<long> DeadLettersAsync(string idPrefix, CancellationToken cancellationToken)
+    private static async Task<long> ScalarAsync(
+        NpgsqlConnection connection, NpgsqlTransaction snapshot, string idPrefix, string sql, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand("SELECT count(*) FROM dead_letters WHERE device_id LIKE $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = idPrefix + "%" });
+        await using var command = Command(connection, snapshot, idPrefix, sql);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -78,3 +81,6 @@ public sealed class CommitProbe(string connectionString) : IAsyncDisposable
 }
 
 public sealed record StoredCounts(long Rows, long Messages, long NumericRows);
+
+public sealed record StoredTotals(
+    IReadOnlyDictionary<string, StoredCounts> PerDevice, long DuplicateKeys, long DeadLetters, long Rollup1mCount, long Rollup1hCount);

@@ -157,7 +157,8 @@ public static class IngestBenchmark
 
     private static async Task<Verification> VerifyAsync(CommitProbe probe, IngestSettings settings, IReadOnlyDictionary<string, long> sent, CancellationToken cancellationToken)
     {
-        var stored = await probe.CountPerDeviceAsync(settings.IdPrefix, EveryMessageMetric, cancellationToken);
+        var totals = await probe.CountStoredAsync(settings.IdPrefix, EveryMessageMetric, cancellationToken);
+        var stored = totals.PerDevice;
         long lost = 0, extra = 0, cutOffByStop = 0, incomplete = 0, mismatchedDevices = 0;
         foreach (var (device, count) in sent)
         {
@@ -174,22 +175,7 @@ public static class IngestBenchmark
 
         var rows = stored.Values.Sum(s => s.Rows);
         var numericRows = stored.Values.Sum(s => s.NumericRows);
-        var duplicates = await probe.DuplicateKeysAsync(settings.IdPrefix, cancellationToken);
-        var deadLetters = await probe.DeadLettersAsync(settings.IdPrefix, cancellationToken);
-        // Rollups may be written by a job that runs a little behind: give it a moment before judging.
-        long rollup1m = 0, rollup1h = 0;
-        for (var attempt = 0; attempt < 12; attempt++)
-        {
-            rollup1m = await probe.RollupCountAsync("telemetry_1m", settings.IdPrefix, cancellationToken);
-            rollup1h = await probe.RollupCountAsync("telemetry_1h", settings.IdPrefix, cancellationToken);
-            if ((rollup1m == numericRows && rollup1h == numericRows) || rollup1m > numericRows)
-            {
-                break;
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
-        }
-
+        var (duplicates, deadLetters, rollup1m, rollup1h) = (totals.DuplicateKeys, totals.DeadLetters, totals.Rollup1mCount, totals.Rollup1hCount);
         return new Verification(sent.Values.Sum(), stored.Values.Sum(s => s.Messages), rows, numericRows, lost, extra, cutOffByStop, incomplete,
             mismatchedDevices, duplicates, deadLetters, rollup1m, rollup1h);
     }

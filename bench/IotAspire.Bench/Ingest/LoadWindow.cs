@@ -58,7 +58,12 @@ public sealed record LoadWindow(double Seconds, long Published, long Observed, I
         }
     }
 
-    /// <summary>Waits until <paramref name="observe"/> reaches <paramref name="target"/>, stops moving or the timeout; returns the seconds it took.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Waits until <paramref name="observe"/> reaches <paramref name="target"/> and settles, stops moving or the timeout;
+    /// returns the seconds until its last change.
+    /// </summary>
     public static async Task<(double Seconds, long Observed, bool Reached)> DrainAsync(
         Func<CancellationToken, Task<long>> observe, long target, TimeSpan quiet, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -66,7 +71,9 @@ public sealed record LoadWindow(double Seconds, long Published, long Observed, I
         var last = await observe(cancellationToken);
         var lastChange = clock.Elapsed;
         var reached = clock.Elapsed;
-        while (last < target && clock.Elapsed - lastChange < quiet && clock.Elapsed < timeout)
+        // Past the target, until it settles too: messages whose acknowledgement the stop cut off are not in the target
+        // and may still be committed; the exact check afterwards must not race them.
+        while (clock.Elapsed - lastChange < (last < target ? quiet : Settle) && clock.Elapsed < timeout)
         {
             await Task.Delay(250, cancellationToken);
             var now = await observe(cancellationToken);

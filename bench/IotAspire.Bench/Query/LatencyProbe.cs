@@ -45,6 +45,13 @@ public static class LatencyProbe
             using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             timings.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            if (!response.IsSuccessStatusCode)
+            {
+                // A fast error answer (a 429, say) would pass for a fast query: the whole measurement is void.
+                return LatencyResult.From(name, url, (int)response.StatusCode, [], body.Length, "",
+                    $"request {i + 1} of {requests} answered {(int)response.StatusCode}");
+            }
+
             if (i == 0)
             {
                 bytes = body.Length;

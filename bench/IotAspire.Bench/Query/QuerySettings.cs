@@ -9,6 +9,7 @@ public sealed record QuerySettings(
     int SparseIntervalSeconds,
     int Requests,
     int WarmupRequests,
+    int WarmupSeconds,
     string? DataRoot,
     string RawUrl,
     string HourlyUrl,
@@ -29,6 +30,7 @@ public sealed record QuerySettings(
             SparseIntervalSeconds: args.Int("sparse-interval", 1200),
             Requests: args.Int("requests", 200),
             WarmupRequests: args.Int("warmup", 30),
+            WarmupSeconds: args.Int("warmup-seconds", 20),
             DataRoot: args.String("data-root", null),
             RawUrl: args.String("raw-url", DefaultRawUrl)!,
             HourlyUrl: args.String("hourly-url", DefaultHourlyUrl)!,
@@ -36,7 +38,7 @@ public sealed record QuerySettings(
             ResultsDirectory: args.String("results", null));
         args.EnsureAllKnown();
         if (settings.DenseDevices < 1 || settings.SparseDevices < 0 || settings.Days is < 2 or > 366 || settings.SparseIntervalSeconds < 1
-            || settings.Requests < 1 || settings.WarmupRequests < 0)
+            || settings.Requests < 1 || settings.WarmupRequests < 0 || settings.WarmupSeconds < 0)
         {
             throw new ArgumentException("Out of range: --dense >= 1, --sparse-devices >= 0, --days 2..366, --sparse-interval >= 1, --requests >= 1.");
         }

@@ -12,6 +12,8 @@ public static class ResultFile
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // A measurement that got no sample is NaN: written as "NaN" rather than losing the whole result file.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public static string Write(string? directory, string kind, object parameters, object results)
