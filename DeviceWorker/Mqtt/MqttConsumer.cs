@@ -30,6 +30,7 @@ public sealed partial class MqttConsumer(
     private readonly ConcurrentDictionary<long, Task> _inFlight = new();
     private readonly SemaphoreSlim _disconnected = new(0);
     private readonly SemaphoreSlim _slots = new(options.Value.MaxInFlightMessages);
+    private readonly AckSequencer _acks = new();
     // Separate from the stopping token so that in-flight messages get a grace period on shutdown.
     private readonly CancellationTokenSource _processing = new();
     private long _nextMessageId;
@@ -159,9 +160,11 @@ public sealed partial class MqttConsumer(
         diagnostics.MessagesReceived.Add(1);
         diagnostics.MessagesInFlight.Add(1);
         var message = DeviceMessage.From(e.ApplicationMessage, timeProvider.GetUtcNow());
+        // MQTTnet raises this event for one message at a time, in arrival order: the order the acknowledgements keep.
+        var place = _acks.Arrived(e.AcknowledgeAsync);
         // Not awaited here: awaiting in the receive event would handle one message at a time.
         var id = Interlocked.Increment(ref _nextMessageId);
-        var processing = ProcessAsync(message, e);
+        var processing = ProcessAsync(message, place);
         _inFlight[id] = processing;
         // Removed by a continuation so that removal always follows the add, however fast processing is.
         _ = processing.ContinueWith(
@@ -196,22 +199,29 @@ public sealed partial class MqttConsumer(
         }
     }
 
-    private async Task ProcessAsync(DeviceMessage message, MqttApplicationMessageReceivedEventArgs e)
+    private async Task ProcessAsync(DeviceMessage message, AckSequencer.Entry place)
     {
         await Task.Yield(); // Return to MQTTnet's receive loop at once.
         var cancellationToken = _processing.Token;
+        var acknowledge = false;
         try
         {
-            var outcome = await dispatcher.DispatchAsync(message, cancellationToken);
-            if (outcome == DispatchOutcome.NotAcknowledged)
+            acknowledge = await dispatcher.DispatchAsync(message, cancellationToken) != DispatchOutcome.NotAcknowledged;
+            if (!acknowledge)
             {
-                diagnostics.MessagesUnacknowledged.Add(1);
                 Interlocked.CompareExchange(ref _firstStrandedAt, timeProvider.GetTimestamp(), 0);
-                return;
             }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: left unacknowledged, the broker redelivers it.
+        }
 
-            await e.AcknowledgeAsync(cancellationToken);
-            diagnostics.MessagesAcknowledged.Add(1);
+        try
+        {
+            // Waits for the messages that arrived before this one: the slot is held until the acknowledgement is sent.
+            var acknowledged = await _acks.CompleteAsync(place, acknowledge, cancellationToken);
+            (acknowledged ? diagnostics.MessagesAcknowledged : diagnostics.MessagesUnacknowledged).Add(1);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
