@@ -20,7 +20,6 @@ public sealed partial class MqttConsumer(
     IOptions<MqttOptions> options,
     MessageDispatcher dispatcher,
     MqttConnectionState state,
-    MqttDevicePublisher publisher,
     WorkerDiagnostics diagnostics,
     TimeProvider timeProvider,
     ILogger<MqttConsumer> logger) : BackgroundService
@@ -31,6 +30,7 @@ public sealed partial class MqttConsumer(
     private readonly SemaphoreSlim _disconnected = new(0);
     private readonly SemaphoreSlim _slots = new(options.Value.MaxInFlightMessages);
     private readonly AckSequencer _acks = new();
+    private readonly MqttDeliveryGate _gate = new(options.Value.ReceiveMaximum);
     // Separate from the stopping token so that in-flight messages get a grace period on shutdown.
     private readonly CancellationTokenSource _processing = new();
     private long _nextMessageId;
@@ -41,9 +41,8 @@ public sealed partial class MqttConsumer(
     {
         var address = MqttConnection.Parse(configuration.GetConnectionString(ResourceNames.Mqtt));
         var clientOptions = BuildClientOptions(address);
-        using var client = new MqttClientFactory().CreateMqttClient();
+        using var client = new MqttClientFactory().CreateMqttClient(_gate);
         client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
-        publisher.Attach(client); // Handlers answer devices over this same session.
         client.DisconnectedAsync += e =>
         {
             if (e.ClientWasConnected && !_stopping)
@@ -67,7 +66,6 @@ public sealed partial class MqttConsumer(
         finally
         {
             await ShutdownAsync(client);
-            publisher.Detach();
         }
     }
 
@@ -151,7 +149,8 @@ public sealed partial class MqttConsumer(
     private async Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         e.AutoAcknowledge = false;
-        // Waiting here holds up MQTTnet's delivery loop (not its socket reader or acks): back-pressure at a bounded cost.
+        _gate.Taken();
+        // Waiting here holds up MQTTnet's delivery loop; once its queue is full, the gate stops reading the socket.
         if (_stopping || !await TakeSlotAsync())
         {
             return; // Left unacknowledged: the broker redelivers it to us or another replica.

@@ -1,34 +1,31 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Text;
+using IotAspire.Core;
+using IotAspire.Core.Mqtt;
 using IotAspire.Core.Shadows;
+using Microsoft.Extensions.Options;
 using MQTTnet;
+using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
 namespace IotAspire.DeviceWorker.Mqtt;
 
 /// <summary>
-/// Publishes replies to devices (QoS 1) over the consumer's own connection: one session per replica, and the
-/// worker's broker account may publish under <c>devices/#</c>. Carries the current trace in the MQTT 5 user
-/// property <c>traceparent</c>. Throws while the consumer is not connected.
+/// Publishes replies to devices (QoS 1) over a connection of its own (client id <c>{ClientId}-replies</c>, no session):
+/// the consumer's connection stops reading its socket under overload (<see cref="MqttDeliveryGate"/>), and a reply's
+/// PUBACK must never wait behind that. Connects on first use and again after a drop. Carries the current trace in the
+/// MQTT 5 user property <c>traceparent</c>. Throws when the broker cannot be reached.
 /// </summary>
-public sealed class MqttDevicePublisher : IDeviceMessagePublisher
+public sealed class MqttDevicePublisher(IConfiguration configuration, IOptions<MqttOptions> options) : IDeviceMessagePublisher, IDisposable
 {
-    private volatile IMqttClient? _client;
-
-    /// <summary>Called by the consumer with the client it connects (and reconnects) for its whole lifetime.</summary>
-    internal void Attach(IMqttClient client) => _client = client;
-
-    internal void Detach() => _client = null;
+    private readonly MqttOptions _options = options.Value;
+    private readonly SemaphoreSlim _connecting = new(1, 1);
+    private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
 
     public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
     {
-        var client = _client;
-        if (client is null || !client.IsConnected)
-        {
-            throw new InvalidOperationException($"Cannot publish to {topic}: the worker is not connected to the MQTT broker.");
-        }
-
+        await EnsureConnectedAsync(cancellationToken);
         var builder = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(new ReadOnlySequence<byte>(payload))
@@ -43,10 +40,55 @@ public sealed class MqttDevicePublisher : IDeviceMessagePublisher
             }
         }
 
-        var result = await client.PublishAsync(builder.Build(), cancellationToken);
+        var result = await _client.PublishAsync(builder.Build(), cancellationToken);
         if (!result.IsSuccess)
         {
             throw new InvalidOperationException($"The broker refused the publish to {topic}: {result.ReasonCode} {result.ReasonString}");
         }
+    }
+
+    private async Task EnsureConnectedAsync(CancellationToken cancellationToken)
+    {
+        if (_client.IsConnected)
+        {
+            return;
+        }
+
+        await _connecting.WaitAsync(cancellationToken);
+        try
+        {
+            if (_client.IsConnected)
+            {
+                return;
+            }
+
+            var address = MqttConnection.Parse(configuration.GetConnectionString(ResourceNames.Mqtt));
+            var clientOptions = new MqttClientOptionsBuilder()
+                .WithTcpServer(address.Host, address.Port)
+                .WithProtocolVersion(MqttProtocolVersion.V500)
+                .WithClientId(_options.ClientId + "-replies")
+                .WithCredentials(_options.Username, _options.Password)
+                .WithCleanStart(true) // Nothing to resume: a reply that failed is the caller's error to handle.
+                .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
+                .WithTimeout(TimeSpan.FromSeconds(10))
+                .Build()
+                .WithSocketBuffers(_options.SocketBufferBytes);
+            var result = await _client.ConnectAsync(clientOptions, cancellationToken);
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                // MQTTnet does not throw on a refused login; the result code says why.
+                throw new InvalidOperationException($"The broker refused the replies connection: {result.ResultCode} {result.ReasonString}");
+            }
+        }
+        finally
+        {
+            _connecting.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _connecting.Dispose();
     }
 }

@@ -27,10 +27,10 @@ public sealed class MqttOptions
     public int ReceiveMaximum { get; set; } = 1000;
 
     /// <summary>
-    /// How many messages this worker holds at once (received, not yet acknowledged). The broker should stop at
-    /// <see cref="ReceiveMaximum"/>, but Mosquitto 2.0 keeps sending; past this limit we stop taking messages off
-    /// the connection, so an overload waits compactly in the client's receive queue and in the broker, not as
-    /// half-processed messages in our heap. Enough for one full batch being written and the next one gathering.
+    /// How many messages this worker holds at once (received, not yet acknowledged): enough for one full batch being
+    /// written and the next one gathering. Past it, new messages wait in MQTTnet's receive queue, and once that holds
+    /// <see cref="ReceiveMaximum"/> more, the socket is no longer read (<see cref="MqttDeliveryGate"/>): an overload
+    /// waits in the broker, not in our heap, also with a broker that sends past the Receive Maximum.
     /// </summary>
     [Range(1, 1_000_000)]
     public int MaxInFlightMessages { get; set; } = 2500;
