@@ -215,6 +215,13 @@ public sealed partial class MqttConsumer(
         {
             // Shutting down: left unacknowledged, the broker redelivers it.
         }
+        catch (Exception ex)
+        {
+            // The dispatcher dead-letters what handlers throw; this is a fault of its own. The message must still
+            // take its turn below, or every acknowledgement after it would wait for it forever.
+            LogDispatchFailed(ex, message.Topic);
+            Interlocked.CompareExchange(ref _firstStrandedAt, timeProvider.GetTimestamp(), 0);
+        }
 
         try
         {
@@ -301,6 +308,9 @@ public sealed partial class MqttConsumer(
 
     [LoggerMessage(LogLevel.Warning, "Could not connect to the MQTT broker at {Host}:{Port}; retrying in {DelaySeconds:0.##} s")]
     private partial void LogConnectFailed(Exception exception, string host, int port, double delaySeconds);
+
+    [LoggerMessage(LogLevel.Error, "Dispatching a message on {Topic} failed; it stays unacknowledged and the broker will redeliver it")]
+    private partial void LogDispatchFailed(Exception exception, string topic);
 
     [LoggerMessage(LogLevel.Warning, "Could not acknowledge a message on {Topic}; the broker will redeliver it")]
     private partial void LogAckFailed(Exception exception, string topic);
