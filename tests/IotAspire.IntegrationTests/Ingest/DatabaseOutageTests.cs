@@ -1,9 +1,6 @@
-using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 using IotAspire.Core;
 using IotAspire.IntegrationTests.Infrastructure;
-using MQTTnet;
-using MQTTnet.Protocol;
 using Npgsql;
 
 namespace IotAspire.IntegrationTests.Ingest;
@@ -23,23 +20,16 @@ public sealed class DatabaseOutageTests(StackFixture stack)
     public async Task DatabaseDown_WhileDevicePublishes_EverythingStoredOnceWhenItReturns()
     {
         var device = await DeviceCredentials.RegisterAsync(stack, "outage");
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var connected = await client.ConnectAsync(new MqttClientOptionsBuilder()
-            .WithTcpServer(device.Host == "localhost" ? stack.Broker.Host : device.Host, device.Port)
-            .WithCredentials(device.Username, device.Password)
-            .WithClientId(device.Username)
-            .Build());
-        Assert.Equal(MqttClientConnectResultCode.Success, connected.ResultCode);
-        var start = new DateTimeOffset(2025, 11, 26, 0, 0, 0, TimeSpan.Zero);
+        using var publisher = await SequencePublisher.ConnectAsync(stack, device);
 
-        await PublishAsync(client, device.Id, start, 0, BeforeOutage);
+        await publisher.PublishAsync(0, BeforeOutage);
         await Eventually.ReturnsAsync(() => Database.CountTelemetryAsync(stack, device.Id, "seq"), count => count == BeforeOutage,
             TimeSpan.FromSeconds(30), "the first messages stored");
 
         await ExecuteAsync(KnownResourceCommands.StopCommand);
         try
         {
-            await PublishAsync(client, device.Id, start, BeforeOutage, DuringOutage); // The broker takes them: it is up.
+            await publisher.PublishAsync(BeforeOutage, DuringOutage); // The broker takes them: it is up.
             // Long enough for the worker's keepalive to go unanswered while its socket is paused, so it reconnects.
             await Task.Delay(TimeSpan.FromSeconds(25));
         }
@@ -54,21 +44,7 @@ public sealed class DatabaseOutageTests(StackFixture stack)
         Assert.Equal(total, stored); // The primary key would refuse a duplicate; equal means none lost either.
         using var healthy = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.DeviceWorker, healthy.Token);
-        await client.DisconnectAsync();
-    }
-
-    private static async Task PublishAsync(IMqttClient client, string deviceId, DateTimeOffset start, int from, int count)
-    {
-        for (var i = from; i < from + count; i++)
-        {
-            var ts = start.AddMilliseconds(i * 10).ToString("O", CultureInfo.InvariantCulture);
-            var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
-                .WithTopic($"devices/{deviceId}/telemetry")
-                .WithPayload($$"""{"ts":"{{ts}}","seq":{{i}}}""")
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .Build());
-            Assert.True(result.IsSuccess, $"message {i}: {result.ReasonCode}");
-        }
+        await publisher.DisconnectAsync();
     }
 
     private async Task ExecuteAsync(string command)

@@ -3,8 +3,6 @@ using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 using IotAspire.Core;
 using IotAspire.IntegrationTests.Infrastructure;
-using MQTTnet;
-using MQTTnet.Protocol;
 
 namespace IotAspire.IntegrationTests.Ingest;
 
@@ -17,31 +15,15 @@ public sealed class WorkerCrashTests(StackFixture stack)
     public async Task KillWorker_WhileDevicePublishesAtQos1_LosesAndDuplicatesNothing()
     {
         var device = await DeviceCredentials.RegisterAsync(stack, "crash");
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var connected = await client.ConnectAsync(new MqttClientOptionsBuilder()
-            .WithTcpServer(device.Host == "localhost" ? stack.Broker.Host : device.Host, device.Port)
-            .WithCredentials(device.Username, device.Password)
-            .WithClientId(device.Username)
-            .Build());
-        Assert.Equal(MqttClientConnectResultCode.Success, connected.ResultCode);
+        using var publisher = await SequencePublisher.ConnectAsync(stack, device);
 
-        var start = new DateTimeOffset(2025, 11, 26, 0, 0, 0, TimeSpan.Zero);
-        var killAt = MessageCount / 4;
-        for (var i = 0; i < MessageCount; i++)
+        await publisher.PublishAsync(0, MessageCount, before: i =>
         {
-            if (i == killAt)
+            if (i == MessageCount / 4)
             {
                 KillProcess(WorkerPid());
             }
-
-            var ts = start.AddMilliseconds(i * 10).ToString("O", CultureInfo.InvariantCulture);
-            var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
-                .WithTopic($"devices/{device.Id}/telemetry")
-                .WithPayload($$"""{"ts":"{{ts}}","seq":{{i}}}""")
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .Build());
-            Assert.True(result.IsSuccess, $"message {i}: {result.ReasonCode}");
-        }
+        });
 
         // The worker is really down: what was sent after the kill waits in the broker for its session.
         using var down = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -56,7 +38,7 @@ public sealed class WorkerCrashTests(StackFixture stack)
         var stored = await Eventually.ReturnsAsync(
             () => Database.CountTelemetryAsync(stack, device.Id, "seq"), count => count >= MessageCount, TimeSpan.FromSeconds(90), $"{MessageCount} points stored");
         Assert.Equal(MessageCount, stored);
-        await client.DisconnectAsync();
+        await publisher.DisconnectAsync();
     }
 
     private int WorkerPid()
