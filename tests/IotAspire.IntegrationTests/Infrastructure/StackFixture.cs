@@ -139,3 +139,13 @@ public sealed class StackCollection : ICollectionFixture<StackFixture>
 {
     public const string Name = "stack";
 }
+
+/// <summary>
+/// A stack of its own for tests that stop a backing service: after PostgreSQL restarts, each Api replica's pooled
+/// connections fail once (a 503) when next used, which would leak into the other tests' assertions.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class DisruptedStackCollection : ICollectionFixture<StackFixture>
+{
+    public const string Name = "disrupted stack";
+}

@@ -6,7 +6,7 @@ using Npgsql;
 namespace IotAspire.IntegrationTests.Ingest;
 
 /// <summary>PostgreSQL stops while a device publishes: the worker holds what it cannot commit and stores it all later.</summary>
-[Collection(StackCollection.Name)]
+[Collection(DisruptedStackCollection.Name)]
 public sealed class DatabaseOutageTests(StackFixture stack)
 {
     private const string Postgres = "postgres";
