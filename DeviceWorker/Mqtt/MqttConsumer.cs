@@ -278,17 +278,11 @@ public sealed partial class MqttConsumer(
     }
 
     private MqttClientOptions BuildClientOptions(MqttConnection address) =>
-        new MqttClientOptionsBuilder()
-            .WithTcpServer(address.Host, address.Port)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithClientId(_options.ClientId)
-            .WithCredentials(_options.Username, _options.Password)
+        _options.ConnectionTo(address, _options.ClientId)
             // A persistent session: what we have not acknowledged is redelivered when we come back.
             .WithCleanStart(false)
             .WithSessionExpiryInterval((uint)_options.SessionExpirySeconds)
             .WithReceiveMaximum((ushort)_options.ReceiveMaximum)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
-            .WithTimeout(TimeSpan.FromSeconds(10))
             .Build()
             .WithSocketBuffers(_options.SocketBufferBytes);
 

@@ -6,7 +6,6 @@ using IotAspire.Core.Mqtt;
 using IotAspire.Core.Shadows;
 using Microsoft.Extensions.Options;
 using MQTTnet;
-using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
 namespace IotAspire.DeviceWorker.Mqtt;
@@ -63,14 +62,8 @@ public sealed class MqttDevicePublisher(IConfiguration configuration, IOptions<M
             }
 
             var address = MqttConnection.Parse(configuration.GetConnectionString(ResourceNames.Mqtt));
-            var clientOptions = new MqttClientOptionsBuilder()
-                .WithTcpServer(address.Host, address.Port)
-                .WithProtocolVersion(MqttProtocolVersion.V500)
-                .WithClientId(_options.ClientId + "-replies")
-                .WithCredentials(_options.Username, _options.Password)
+            var clientOptions = _options.ConnectionTo(address, _options.ClientId + "-replies")
                 .WithCleanStart(true) // Nothing to resume: a reply that failed is the caller's error to handle.
-                .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
-                .WithTimeout(TimeSpan.FromSeconds(10))
                 .Build()
                 .WithSocketBuffers(_options.SocketBufferBytes);
             var result = await _client.ConnectAsync(clientOptions, cancellationToken);

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using IotAspire.Core.Mqtt;
+using MQTTnet;
+using MQTTnet.Formatter;
 
 namespace IotAspire.DeviceWorker.Mqtt;
 
@@ -59,4 +61,14 @@ public sealed class MqttOptions
     /// <summary>On shutdown, how long in-flight messages may take to finish before they are left to redelivery.</summary>
     [Range(0, 300)]
     public int ShutdownGraceSeconds { get; set; } = 5;
+
+    /// <summary>What both of the worker's connections share: broker address, MQTT 5, this account, keepalive.</summary>
+    public MqttClientOptionsBuilder ConnectionTo(MqttConnection address, string clientId) =>
+        new MqttClientOptionsBuilder()
+            .WithTcpServer(address.Host, address.Port)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithClientId(clientId)
+            .WithCredentials(Username, Password)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(KeepAliveSeconds))
+            .WithTimeout(TimeSpan.FromSeconds(10));
 }

@@ -70,7 +70,6 @@ public sealed record LoadWindow(double Seconds, long Published, long Observed, I
         var clock = Stopwatch.StartNew();
         var last = await observe(cancellationToken);
         var lastChange = clock.Elapsed;
-        var reached = clock.Elapsed;
         // Past the target, until it settles too: messages whose acknowledgement the stop cut off are not in the target
         // and may still be committed; the exact check afterwards must not race them.
         while (clock.Elapsed - lastChange < (last < target ? quiet : Settle) && clock.Elapsed < timeout)
@@ -82,10 +81,8 @@ public sealed record LoadWindow(double Seconds, long Published, long Observed, I
                 last = now;
                 lastChange = clock.Elapsed;
             }
-
-            reached = lastChange;
         }
 
-        return (Math.Round(reached.TotalSeconds, 2), last, last >= target);
+        return (Math.Round(lastChange.TotalSeconds, 2), last, last >= target);
     }
 }
