@@ -7,8 +7,8 @@ using NpgsqlTypes;
 namespace IotAspire.Api.Data;
 
 /// <summary>
-/// Reads stored telemetry: raw points (<c>telemetry</c>), rollups (<c>telemetry_1m</c>, <c>telemetry_1h</c>) and the
-/// latest values. A series query is one round trip whatever the number of metrics: one batch that checks the device
+/// Reads stored telemetry: raw points (<c>telemetry</c>), rollups (through <c>iot_minutes</c> and <c>iot_hours</c>) and
+/// the latest values. A series query is one round trip whatever the number of metrics: one batch that checks the device
 /// and runs a statement per metric, each a plain index range scan in time order over the partitions of the range,
 /// planned with its own values. Device and metric ids are resolved inside the statements, so no lookup comes first.
 /// </summary>
@@ -19,6 +19,8 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource)
     private const string SeriesCondition =
         "device_key = (SELECT key FROM devices WHERE device_id = $1) AND metric_id = (SELECT id FROM metrics WHERE name = $2)";
 
+    private const string SeriesArguments = "(SELECT key FROM devices WHERE device_id = $1), (SELECT id FROM metrics WHERE name = $2)";
+
     // Raw points per metric in the range, from the hourly rollup (partly covered hours count in proportion), read
     // in time order only until the running total passes the limit: every rollup row counts at least one point, so
     // no more than limit + 1 rows are read, however long the range. NULL: the series stays within the limit.
@@ -27,8 +29,7 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource)
         SELECT (SELECT running.total
                 FROM (SELECT sum(h.count * extract(epoch FROM least(h.bucket + interval '1 hour', $4) - greatest(h.bucket, $3))::float8 / 3600)
                              OVER (ORDER BY h.bucket) AS total
-                      FROM telemetry_1h h
-                      WHERE h.device_key = d.key AND h.metric_id = m.id AND h.bucket >= $5 AND h.bucket < $4) running
+                      FROM iot_hours(d.key, m.id, $5, $4) h) running
                 WHERE running.total > $6
                 LIMIT 1)
         FROM devices d
@@ -152,32 +153,31 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// 1m and 1h are rollup rows as stored; 5m and 15m merge 1-minute rows, 6h and 1d merge hourly ones
-    /// (date_bin from the epoch, the same alignment the rollups have; $5 is the width).
+    /// 1m and 1h are rollup rows; 5m and 15m merge 1-minute rows, 6h and 1d hourly ones (date_bin from the epoch, the
+    /// same alignment the rollups have; $5 is the width). iot_minutes and iot_hours (schema 0005) answer buckets the
+    /// rollup job has not computed yet from the finer data, so the answer is exact at any moment.
     /// </summary>
     private static (string Sql, bool MergesRows) BucketSql(TelemetryResolution interval)
     {
-        var (table, merge) = interval switch
+        var (source, merge) = interval switch
         {
-            TelemetryResolution.OneMinute => ("telemetry_1m", false),
-            TelemetryResolution.FiveMinutes or TelemetryResolution.FifteenMinutes => ("telemetry_1m", true),
-            TelemetryResolution.OneHour => ("telemetry_1h", false),
-            TelemetryResolution.SixHours or TelemetryResolution.OneDay => ("telemetry_1h", true),
+            TelemetryResolution.OneMinute => ("iot_minutes", false),
+            TelemetryResolution.FiveMinutes or TelemetryResolution.FifteenMinutes => ("iot_minutes", true),
+            TelemetryResolution.OneHour => ("iot_hours", false),
+            TelemetryResolution.SixHours or TelemetryResolution.OneDay => ("iot_hours", true),
             _ => throw new ArgumentOutOfRangeException(nameof(interval), interval, "Raw points are not bucketed."),
         };
 
         return (merge
             ? $"""
               SELECT date_bin($5::interval, bucket, timestamptz 'epoch') AS b, min(min_value), max(max_value), sum(sum_value), sum(count)::bigint
-              FROM {table}
-              WHERE {SeriesCondition} AND bucket >= $3 AND bucket < $4
+              FROM {source}({SeriesArguments}, $3, $4)
               GROUP BY b
               ORDER BY b
               """
             : $"""
               SELECT bucket, min_value, max_value, sum_value, count
-              FROM {table}
-              WHERE {SeriesCondition} AND bucket >= $3 AND bucket < $4
+              FROM {source}({SeriesArguments}, $3, $4)
               ORDER BY bucket
               """, merge);
     }

@@ -66,6 +66,13 @@ public static class DeviceWorkerExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddHostedService<TelemetryMaintenanceService>();
+
+        builder.Services.AddOptions<RollupOptions>()
+            .Bind(builder.Configuration.GetSection(RollupOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<RollupJob>();
+        builder.Services.AddHostedService<RollupService>();
         return builder;
     }
 

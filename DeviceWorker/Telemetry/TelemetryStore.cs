@@ -5,10 +5,10 @@ using NpgsqlTypes;
 namespace IotAspire.DeviceWorker.Telemetry;
 
 /// <summary>
-/// Writes batches of points in one transaction, with the batch's rollups, latest values and the devices' <c>last_seen</c>.
-/// Fast path: binary COPY straight into <c>telemetry</c>, rollups aggregated here (one row per bucket, not per point).
-/// When a point is already stored (a redelivered message), COPY hits the primary key: the batch goes back to a
-/// savepoint and through a staging table with an idempotent insert whose inserted rows alone are rolled up.
+/// Writes batches of points in one transaction, with the batch's latest values, the devices' <c>last_seen</c> and the
+/// marks of the minutes and hours it wrote into (their rollups are computed by <see cref="RollupJob"/> once closed).
+/// Fast path: binary COPY straight into <c>telemetry</c>. When a point is already stored (a redelivered message), COPY
+/// hits the primary key: the batch goes back to a savepoint and through a staging table with an idempotent insert.
 /// The partitions the batch needs are created first.
 /// </summary>
 public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory devices, MetricDirectory metrics, PartitionDirectory partitions)
@@ -28,64 +28,21 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
     private const string CopyTelemetry =
         "COPY telemetry (device_key, metric_id, ts, num_value, bool_value, text_value) FROM STDIN (FORMAT BINARY)";
 
-    private const string RollupColumns = "(device_key, metric_id, bucket, min_value, max_value, sum_value, count, first_ts, last_ts)";
-
-    // How a batch's aggregate of a bucket folds into the stored one (the target table is aliased r).
-    private const string RollupMerge = """
-        ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET
-            min_value = least(r.min_value, excluded.min_value), max_value = greatest(r.max_value, excluded.max_value),
-            sum_value = r.sum_value + excluded.sum_value, count = r.count + excluded.count,
-            first_ts = least(r.first_ts, excluded.first_ts), last_ts = greatest(r.last_ts, excluded.last_ts)
-        """;
-
-    private const string RollupFromArrays = $$"""
-        SELECT * FROM unnest($1::bigint[], $2::integer[], $3::timestamptz[], $4::float8[], $5::float8[], $6::float8[],
-                             $7::bigint[], $8::timestamptz[], $9::timestamptz[])
-        {{RollupMerge}}
-        """;
-
-    private const string LatestFromArrays = """
-        INSERT INTO latest_values AS l (device_key, metric_id, ts, num_value, bool_value, text_value)
-        SELECT * FROM unnest($1::bigint[], $2::integer[], $3::timestamptz[], $4::float8[], $5::boolean[], $6::text[])
-        ON CONFLICT (device_key, metric_id) DO UPDATE
-        SET ts = excluded.ts, num_value = excluded.num_value, bool_value = excluded.bool_value, text_value = excluded.text_value
-        WHERE l.ts < excluded.ts
-        """;
-
-    // One statement: the rows actually inserted (RETURNING skips those ON CONFLICT DO NOTHING left out, so a
-    // redelivered message is never counted twice) feed both rollups. GROUP BY gives one row per key, as
-    // ON CONFLICT DO UPDATE requires; ORDER BY makes concurrent writers (replicas given the same redelivered
-    // points) take their row locks in the same order. Late points simply update the older buckets they fall in.
-    private const string InsertTelemetryAndRollups = $$"""
+    // ORDER BY: concurrent writers (replicas given the same redelivered points) take their locks in the same order.
+    private const string InsertFromStaging = """
         WITH inserted AS (
             INSERT INTO telemetry (device_key, metric_id, ts, num_value, bool_value, text_value)
             SELECT device_key, metric_id, ts, num_value, bool_value, text_value FROM telemetry_staging
             ORDER BY device_key, metric_id, ts
             ON CONFLICT DO NOTHING
-            RETURNING device_key, metric_id, ts, num_value
-        ), minutes AS (
-            INSERT INTO telemetry_1m AS r (device_key, metric_id, bucket, min_value, max_value, sum_value, count, first_ts, last_ts)
-            SELECT device_key, metric_id, date_bin('1 minute', ts, 'epoch'), min(num_value), max(num_value), sum(num_value), count(*), min(ts), max(ts)
-            FROM inserted WHERE num_value IS NOT NULL
-            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            {{RollupMerge}}
-        ), hours AS (
-            INSERT INTO telemetry_1h AS r (device_key, metric_id, bucket, min_value, max_value, sum_value, count, first_ts, last_ts)
-            SELECT device_key, metric_id, date_bin('1 hour', ts, 'epoch'), min(num_value), max(num_value), sum(num_value), count(*), min(ts), max(ts)
-            FROM inserted WHERE num_value IS NOT NULL
-            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            {{RollupMerge}}
+            RETURNING 1
         )
         SELECT count(*)::int FROM inserted
         """;
 
-    // DISTINCT ON: one row per key, else ON CONFLICT DO UPDATE would touch a row twice. Sorted by key so that
-    // concurrent replicas lock rows in the same order.
     private const string UpsertLatest = """
         INSERT INTO latest_values AS l (device_key, metric_id, ts, num_value, bool_value, text_value)
-        SELECT DISTINCT ON (device_key, metric_id) device_key, metric_id, ts, num_value, bool_value, text_value
-        FROM telemetry_staging
-        ORDER BY device_key, metric_id, ts DESC
+        SELECT * FROM unnest($1::bigint[], $2::integer[], $3::timestamptz[], $4::float8[], $5::boolean[], $6::text[])
         ON CONFLICT (device_key, metric_id) DO UPDATE
         SET ts = excluded.ts, num_value = excluded.num_value, bool_value = excluded.bool_value, text_value = excluded.text_value
         WHERE l.ts < excluded.ts
@@ -95,6 +52,17 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         UPDATE devices AS d SET last_seen = greatest(d.last_seen, s.seen)
         FROM (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]) AS u(key, seen) ORDER BY key) AS s
         WHERE d.key = s.key
+        """;
+
+    // Raising the version tells the rollup job that the bucket changed since it last read the mark (see RollupJob).
+    // Usually one minute and one hour per batch; every batch updates them, so this runs last, just before the commit.
+    // Days whose raw rows retention dropped keep their rollups as they are (schema 0005).
+    private const string MarkPending = """
+        INSERT INTO telemetry_pending AS p (width, bucket)
+        SELECT u.width, u.bucket FROM unnest($1::interval[], $2::timestamptz[]) AS u(width, bucket)
+        WHERE NOT EXISTS (SELECT 1 FROM telemetry_raw_dropped d WHERE d.day = date_trunc('day', u.bucket, 'UTC'))
+        ORDER BY 1, 2
+        ON CONFLICT (width, bucket) DO UPDATE SET version = p.version + 1
         """;
 
     /// <summary>
@@ -146,13 +114,17 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         try
         {
             inserted = await CopyRowsAsync(connection, CopyTelemetry, batch, cancellationToken);
-            await WriteAggregatesAsync(connection, transaction, Aggregate(batch), cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             await transaction.RollbackAsync("fast_path", cancellationToken);
             inserted = await WriteThroughStagingAsync(connection, transaction, batch, cancellationToken);
         }
+
+        // From every point of the batch, duplicates included: a repeated latest value changes nothing, and a bucket
+        // marked once more is only computed once more.
+        var summary = Summarize(batch);
+        await UpsertLatestAsync(connection, transaction, summary, cancellationToken);
 
         var lastSeen = batch.Messages
             .GroupBy(p => batch.DeviceKeys[p.DeviceId])
@@ -165,11 +137,12 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
             await seen.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await MarkPendingAsync(connection, transaction, summary, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return inserted;
     }
 
-    /// <summary>The slow path, for batches with points already stored (redeliveries): only new rows count and roll up.</summary>
+    /// <summary>The slow path, for batches with points already stored (redeliveries): only new rows are inserted and counted.</summary>
     private static async Task<int> WriteThroughStagingAsync(
         NpgsqlConnection connection,
         NpgsqlTransaction transaction,
@@ -182,19 +155,8 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         }
 
         await CopyRowsAsync(connection, CopyStaging, batch, cancellationToken);
-
-        int inserted;
-        await using (var insert = new NpgsqlCommand(InsertTelemetryAndRollups, connection, transaction))
-        {
-            inserted = (int)(await insert.ExecuteScalarAsync(cancellationToken))!;
-        }
-
-        await using (var latest = new NpgsqlCommand(UpsertLatest, connection, transaction))
-        {
-            await latest.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        return inserted;
+        await using var insert = new NpgsqlCommand(InsertFromStaging, connection, transaction);
+        return (int)(await insert.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static async Task<int> CopyRowsAsync(NpgsqlConnection connection, string copyCommand, ResolvedBatch batch, CancellationToken cancellationToken)
@@ -215,26 +177,22 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         return rows;
     }
 
-    private static RollupAggregates Aggregate(ResolvedBatch batch)
+    private static BatchSummary Summarize(ResolvedBatch batch)
     {
-        var aggregates = new RollupAggregates();
+        var summary = new BatchSummary();
         foreach (var (deviceKey, metricId, point) in batch.Rows())
         {
-            aggregates.Add(deviceKey, metricId, point.Timestamp, point.Value);
+            summary.Add(deviceKey, metricId, point.Timestamp, point.Value);
         }
 
-        return aggregates;
+        return summary;
     }
 
-    private static async Task WriteAggregatesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, RollupAggregates aggregates, CancellationToken cancellationToken)
+    private static async Task UpsertLatestAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, BatchSummary summary, CancellationToken cancellationToken)
     {
-        // Keys are sorted (SortedDictionary), so concurrent writers lock rollup rows in the same order.
-        await UpsertRollupAsync(connection, transaction, "telemetry_1m", aggregates.Minutes, cancellationToken);
-        await UpsertRollupAsync(connection, transaction, "telemetry_1h", aggregates.Hours, cancellationToken);
-
-        var latest = aggregates.Latest.ToArray();
-        await using var command = new NpgsqlCommand(LatestFromArrays, connection, transaction);
+        var latest = summary.Latest.ToArray();
+        await using var command = new NpgsqlCommand(UpsertLatest, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. latest.Select(l => l.Key.Device)] });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. latest.Select(l => l.Key.Metric)] });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. latest.Select(l => l.Value.At.UtcDateTime)] });
@@ -244,29 +202,20 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task UpsertRollupAsync(
-        NpgsqlConnection connection,
-        NpgsqlTransaction transaction,
-        string table,
-        SortedDictionary<(long Device, int Metric, DateTimeOffset Bucket), RollupAggregates.Bucket> buckets,
-        CancellationToken cancellationToken)
+    private static async Task MarkPendingAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, BatchSummary summary, CancellationToken cancellationToken)
     {
-        if (buckets.Count == 0)
+        var marks = summary.Minutes.Select(m => (RollupWidth.Minute.Length, m))
+            .Concat(summary.Hours.Select(h => (RollupWidth.Hour.Length, h)))
+            .ToArray();
+        if (marks.Length == 0)
         {
             return;
         }
 
-        var rows = buckets.ToArray();
-        await using var command = new NpgsqlCommand($"INSERT INTO {table} AS r {RollupColumns} {RollupFromArrays}", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.Key.Device)] });
-        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Key.Metric)] });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Select(r => r.Key.Bucket.UtcDateTime)] });
-        command.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(r => r.Value.Min)] });
-        command.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(r => r.Value.Max)] });
-        command.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(r => r.Value.Sum)] });
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.Value.Count)] });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Select(r => r.Value.First.UtcDateTime)] });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Select(r => r.Value.Last.UtcDateTime)] });
+        await using var command = new NpgsqlCommand(MarkPending, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan[]> { TypedValue = [.. marks.Select(m => m.Item1)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. marks.Select(m => m.Item2.UtcDateTime)] });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

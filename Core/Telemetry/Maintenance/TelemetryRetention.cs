@@ -40,7 +40,11 @@ public static class TelemetryRetention
                 var due = RetentionPlan.Due(await PartitionsAsync(connection, table, cancellationToken), table.IsRaw ? rawCutoff : rollupCutoff);
                 foreach (var partition in due)
                 {
-                    if (await TryDdlAsync(connection, options, $"DROP TABLE IF EXISTS {QuoteIdentifier(partition.Name)}", [], cancellationToken) is not null)
+                    // With a raw day goes the chance to recompute its rollups: record it, in the same transaction.
+                    var recordDay = table.IsRaw
+                        ? new Statement("INSERT INTO telemetry_raw_dropped (day) VALUES ($1) ON CONFLICT DO NOTHING", [partition.RangeEnd.AddDays(-1).UtcDateTime])
+                        : null;
+                    if (await TryDdlAsync(connection, options, $"DROP TABLE IF EXISTS {QuoteIdentifier(partition.Name)}", [], cancellationToken, recordDay) is not null)
                     {
                         dropped.Add(partition);
                     }
@@ -106,9 +110,11 @@ public static class TelemetryRetention
     /// Runs one DDL statement in its own transaction, waiting at most the lock timeout: DDL needs an ACCESS EXCLUSIVE
     /// lock on the parent table, and while it waits every new reader and writer of the table queues behind it.
     /// Returns the statement's scalar result (DBNull for none), or null when the lock was not granted in time.
+    /// <paramref name="andThen"/> runs after it in the same transaction.
     /// </summary>
     private static async Task<object?> TryDdlAsync(
-        NpgsqlConnection connection, RetentionOptions options, string sql, object[] parameters, CancellationToken cancellationToken)
+        NpgsqlConnection connection, RetentionOptions options, string sql, object[] parameters, CancellationToken cancellationToken,
+        Statement? andThen = null)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var timeout = new NpgsqlCommand($"SET LOCAL lock_timeout = '{options.LockTimeoutSeconds}s'", connection, transaction))
@@ -126,6 +132,16 @@ public static class TelemetryRetention
             }
 
             result = await command.ExecuteScalarAsync(cancellationToken) ?? DBNull.Value;
+            if (andThen is not null)
+            {
+                await using var then = new NpgsqlCommand(andThen.Sql, connection, transaction);
+                foreach (var parameter in andThen.Parameters)
+                {
+                    then.Parameters.Add(new NpgsqlParameter { Value = parameter });
+                }
+
+                await then.ExecuteNonQueryAsync(cancellationToken);
+            }
         }
         catch (PostgresException ex) when (ex.SqlState == LockNotAvailable)
         {
@@ -160,6 +176,8 @@ public static class TelemetryRetention
         var value = await command.ExecuteScalarAsync(cancellationToken);
         return value is null or DBNull ? default! : (T)value;
     }
+
+    private sealed record Statement(string Sql, object[] Parameters);
 
     private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

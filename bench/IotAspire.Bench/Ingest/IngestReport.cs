@@ -40,8 +40,9 @@ public sealed class IngestReport(IngestSettings settings, BrokerOnlyResult broke
             .Add("(b) committed rows: statistics vs exact count", $"{wholeStack.CommittedRowsByStatistics:N0} vs {v.RowsStored:N0}")
             .Add("(b) duplicate (device, metric, ts) keys", v.DuplicateKeys)
             .Add("(b) dead letters", v.DeadLetters)
-            .Add("(b) telemetry_1m sum(count) vs numeric rows", RollupText(v.Rollup1mCount, v.NumericRowsStored))
-            .Add("(b) telemetry_1h sum(count) vs numeric rows", RollupText(v.Rollup1hCount, v.NumericRowsStored))
+            .Add("(b) 1m buckets as read, sum(count) vs numeric rows", RollupText(v.Rollup1mCount, v.NumericRowsStored))
+            .Add("(b) 1h buckets as read, sum(count) vs numeric rows", RollupText(v.Rollup1hCount, v.NumericRowsStored))
+            .Add("(b) minutes the rollup job left pending > 30 s after closing", v.RollupMinutesBehind)
             .Add("publish failures (a) / (b)", $"{brokerOnly.PublishFailures:N0} / {wholeStack.PublishFailures:N0}")
             .Add("(b) backlog drained after the publisher stopped", $"{wholeStack.DrainSeconds:F1} s{(wholeStack.Drained ? "" : " (gave up: still behind; see --drain-timeout)")}")
             .Print();

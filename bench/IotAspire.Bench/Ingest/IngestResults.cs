@@ -22,7 +22,8 @@ public sealed record Verification(
     long DuplicateKeys,
     long DeadLetters,
     long Rollup1mCount,
-    long Rollup1hCount)
+    long Rollup1hCount,
+    long RollupMinutesBehind)
 {
     public bool Rollup1mMaintained => Rollup1mCount > 0;
     public bool Rollup1hMaintained => Rollup1hCount > 0;

@@ -36,6 +36,7 @@ public sealed class RetentionTests(StackFixture stack) : IAsyncLifetime
         }
 
         // Leave nothing of 2001 behind, so each test starts from the same state.
+        await ExecuteAsync("DELETE FROM telemetry_raw_dropped WHERE day < '2002-01-01'");
         await using (var command = _dataSource.CreateCommand(
             "SELECT relname::text FROM pg_class WHERE relkind = 'r' AND relname ~ '^telemetry(_1m|_1h)?_p2001'"))
         await using (var reader = await command.ExecuteReaderAsync())
@@ -90,6 +91,11 @@ public sealed class RetentionTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal([DayPartition(5), DayPartition(6)], second.Dropped.Where(p => p.Table == "telemetry").Select(p => p.Name).Where(IsMine));
         Assert.Equal(Enumerable.Range(7, 3).Select(DayPartition), await MyRawPartitionsAsync());
         Assert.Equal(3 * PointsPerDay, await RawRowsAsync(deviceKey));
+
+        // The dropped days are recorded: late points into them no longer change their rollups.
+        Assert.Equal(
+            Enumerable.Range(0, 7).Select(d => FirstDay.AddDays(d)),
+            (await DroppedDaysAsync()).Where(d => d.Year == 2001));
 
         // Rollups outlive the raw rows: every bucket of the dropped days is still there and queryable.
         Assert.Equal(rollupRows, await RollupRowsAsync(deviceKey));
@@ -188,6 +194,19 @@ public sealed class RetentionTests(StackFixture stack) : IAsyncLifetime
         await using var connection = await _dataSource.OpenConnectionAsync();
         var partitions = await TelemetryRetention.PartitionsAsync(connection, TelemetryTables.Raw, CancellationToken.None);
         return [.. partitions.Select(p => p.Name).Where(IsSeededDay).Order(StringComparer.Ordinal)];
+    }
+
+    private async Task<List<DateTimeOffset>> DroppedDaysAsync()
+    {
+        await using var command = _dataSource.CreateCommand("SELECT day FROM telemetry_raw_dropped ORDER BY day");
+        await using var reader = await command.ExecuteReaderAsync();
+        var days = new List<DateTimeOffset>();
+        while (await reader.ReadAsync())
+        {
+            days.Add(reader.GetFieldValue<DateTimeOffset>(0));
+        }
+
+        return days;
     }
 
     private Task<long> RawRowsAsync(long deviceKey) => ScalarAsync<long>("SELECT count(*) FROM telemetry WHERE device_key = $1", deviceKey);

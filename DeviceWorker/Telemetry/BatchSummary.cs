@@ -1,0 +1,32 @@
+using IotAspire.Core.Telemetry;
+
+namespace IotAspire.DeviceWorker.Telemetry;
+
+/// <summary>
+/// What a batch changes besides its raw rows: the latest value per (device, metric), and the minutes and hours that
+/// hold its numeric points, which the batch marks pending for the rollup job. Sorted, so that concurrent writers lock
+/// rows in the same order.
+/// </summary>
+public sealed class BatchSummary
+{
+    public SortedDictionary<(long Device, int Metric), (DateTimeOffset At, TelemetryValue Value)> Latest { get; } = [];
+
+    public SortedSet<DateTimeOffset> Minutes { get; } = [];
+
+    public SortedSet<DateTimeOffset> Hours { get; } = [];
+
+    public void Add(long device, int metric, DateTimeOffset at, TelemetryValue value)
+    {
+        if (!Latest.TryGetValue((device, metric), out var latest) || latest.At < at)
+        {
+            Latest[(device, metric)] = (at, value);
+        }
+
+        // Only numbers are rolled up.
+        if (value.Kind == TelemetryValueKind.Number)
+        {
+            Minutes.Add(RollupWidth.Minute.Floor(at));
+            Hours.Add(RollupWidth.Hour.Floor(at));
+        }
+    }
+}
