@@ -19,7 +19,7 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource)
     private const string SeriesCondition =
         "device_key = (SELECT key FROM devices WHERE device_id = $1) AND metric_id = (SELECT id FROM metrics WHERE name = $2)";
 
-    private const string SeriesArguments = "(SELECT key FROM devices WHERE device_id = $1), (SELECT id FROM metrics WHERE name = $2)";
+    private const string SeriesWhere = "d.device_id = $1 AND m.name = $2";
 
     // Raw points per metric in the range, from the hourly rollup (partly covered hours count in proportion), read
     // in time order only until the running total passes the limit: every rollup row counts at least one point, so
@@ -170,17 +170,25 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource)
 
         return (merge
             ? $"""
-              SELECT date_bin($5::interval, bucket, timestamptz 'epoch') AS b, min(min_value), max(max_value), sum(sum_value), sum(count)::bigint
-              FROM {source}({SeriesArguments}, $3, $4)
+              SELECT date_bin($5::interval, r.bucket, timestamptz 'epoch') AS b, min(r.min_value), max(r.max_value), sum(r.sum_value), sum(r.count)::bigint
+              FROM {SeriesFrom(source)}
+              WHERE {SeriesWhere}
               GROUP BY b
               ORDER BY b
               """
             : $"""
-              SELECT bucket, min_value, max_value, sum_value, count
-              FROM {source}({SeriesArguments}, $3, $4)
-              ORDER BY bucket
+              SELECT r.bucket, r.min_value, r.max_value, r.sum_value, r.count
+              FROM {SeriesFrom(source)}
+              WHERE {SeriesWhere}
+              ORDER BY r.bucket
               """, merge);
     }
+
+    /// <summary>
+    /// The buckets of rollup function <paramref name="source"/> for $1 and $2 over [$3, $4) as r. Columns, not sub-selects,
+    /// are its arguments: only then does the planner inline the function.
+    /// </summary>
+    private static string SeriesFrom(string source) => $"devices d CROSS JOIN metrics m CROSS JOIN LATERAL {source}(d.key, m.id, $3, $4) r";
 
     /// <summary>
     /// One batch, one round trip: whether the device exists, then one statement per metric, each result read into its

@@ -19,7 +19,10 @@ public static class Extensions
 {
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource(ResourceNames.Database);
+        // Telemetry queries read rollups through iot_minutes/iot_hours, which the planner inlines into plans over every
+        // partition of the range: ~9 ms to plan, ~2.5 ms to run. Prepared, the plan is made once per connection.
+        builder.AddNpgsqlDataSource(ResourceNames.Database, configureDataSourceBuilder: dataSource =>
+            dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64);
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddBrokerAccounts();
         builder.AddDeviceMessaging();
