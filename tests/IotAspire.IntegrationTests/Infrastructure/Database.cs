@@ -20,6 +20,17 @@ public static class Database
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Minutes and hours in [from, to) that the rollup job has not computed yet.</summary>
+    public static async Task<long> CountPendingBucketsAsync(StackFixture stack, DateTime from, DateTime to)
+    {
+        await using var connection = new NpgsqlConnection(stack.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM telemetry_pending WHERE bucket >= $1 AND bucket < $2", connection);
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.SpecifyKind(from, DateTimeKind.Utc) });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.SpecifyKind(to, DateTimeKind.Utc) });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     public static async Task<IReadOnlyList<(string Reason, string Topic, int Size)>> DeadLettersAsync(StackFixture stack, string deviceId)
     {
         await using var connection = new NpgsqlConnection(stack.DatabaseConnectionString);
