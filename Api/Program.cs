@@ -1,5 +1,6 @@
 using IotAspire.Api.Apis;
 using IotAspire.Api.Extensions;
+using IotAspire.Api.Infrastructure;
 using IotAspire.Api.Realtime;
 using IotAspire.Api.Security;
 
@@ -14,6 +15,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseApiSecurity();
+app.UseDatabaseReadRetry();
 
 app.MapDefaultEndpoints();
 app.MapApiDocuments();

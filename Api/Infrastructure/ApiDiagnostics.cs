@@ -21,6 +21,9 @@ public static class ApiDiagnostics
     public static readonly Counter<long> BrokerFailures =
         Meter.CreateCounter<long>("iotaspire.api.broker.failures", "{failure}", "Broker account operations that failed.");
 
+    public static readonly Counter<long> DatabaseReadRetries =
+        Meter.CreateCounter<long>("iotaspire.api.database.read_retries", "{request}", "GET requests run again after they met a dead pooled database connection.");
+
     public static readonly Counter<long> TelemetryQueries =
         Meter.CreateCounter<long>("iotaspire.api.telemetry.queries", "{query}", "Telemetry queries answered, by resolution (tag iot.telemetry.resolution).");
 

@@ -1,11 +1,16 @@
 using Aspire.Hosting.ApplicationModel;
+using System.Net;
 using IotAspire.Core;
+using IotAspire.IntegrationTests.Api;
 using IotAspire.IntegrationTests.Infrastructure;
 using Npgsql;
 
 namespace IotAspire.IntegrationTests.Ingest;
 
-/// <summary>PostgreSQL stops while a device publishes: the worker holds what it cannot commit and stores it all later.</summary>
+/// <summary>
+/// PostgreSQL stops while a device publishes: the worker holds what it cannot commit and stores it all later, and the
+/// Api's readers do not notice the restart once the database is back.
+/// </summary>
 [Collection(DisruptedStackCollection.Name)]
 public sealed class DatabaseOutageTests(StackFixture stack)
 {
@@ -26,6 +31,11 @@ public sealed class DatabaseOutageTests(StackFixture stack)
         await Eventually.ReturnsAsync(() => Database.CountTelemetryAsync(stack, device.Id, "seq"), count => count == BeforeOutage,
             TimeSpan.FromSeconds(30), "the first messages stored");
 
+        // Each Api replica reads once, so that its pool holds a connection the restart will kill.
+        var replicas = await ApiReplicas.AddressesAsync(stack, expected: 2);
+        var readers = replicas.Select(address => stack.Tokens.ClientFor(address, "admin")).ToList();
+        await AssertEveryReplicaReadsAsync(readers, device.Id);
+
         await ExecuteAsync(KnownResourceCommands.StopCommand);
         try
         {
@@ -38,6 +48,9 @@ public sealed class DatabaseOutageTests(StackFixture stack)
             await ExecuteAsync(KnownResourceCommands.StartCommand);
         }
 
+        // Back up: a reader meets its replica's dead pooled connection, and the Api reads again on a fresh one.
+        await AssertEveryReplicaReadsAsync(readers, device.Id);
+
         var total = BeforeOutage + DuringOutage;
         var stored = await Eventually.ReturnsAsync(() => Database.CountTelemetryAsync(stack, device.Id, "seq"), count => count >= total,
             TimeSpan.FromSeconds(120), $"{total} points stored after the outage");
@@ -45,6 +58,16 @@ public sealed class DatabaseOutageTests(StackFixture stack)
         using var healthy = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.DeviceWorker, healthy.Token);
         await publisher.DisconnectAsync();
+    }
+
+    private static async Task AssertEveryReplicaReadsAsync(IEnumerable<HttpClient> readers, string deviceId)
+    {
+        foreach (var reader in readers)
+        {
+            using var response = await reader.GetAsync($"/api/devices/{deviceId}/telemetry?metric=seq&interval=1h");
+            Assert.True(response.StatusCode == HttpStatusCode.OK,
+                $"{reader.BaseAddress} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
     }
 
     private async Task ExecuteAsync(string command)
