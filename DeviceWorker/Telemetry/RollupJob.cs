@@ -1,3 +1,4 @@
+using IotAspire.Core.Data;
 using Npgsql;
 
 namespace IotAspire.DeviceWorker.Telemetry;
@@ -35,7 +36,7 @@ public sealed class RollupJob(NpgsqlDataSource dataSource)
     public async Task<RollupRunResult> RunAsync(DateTimeOffset closedBefore, int maxBuckets, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (!await TryLockAsync(connection, cancellationToken))
+        if (!await SessionAdvisoryLock.TryTakeAsync(connection, LockId, cancellationToken))
         {
             return RollupRunResult.Skipped;
         }
@@ -49,7 +50,7 @@ public sealed class RollupJob(NpgsqlDataSource dataSource)
         }
         finally
         {
-            await UnlockAsync(connection);
+            await SessionAdvisoryLock.ReleaseAsync(connection, LockId);
         }
     }
 
@@ -108,50 +109,4 @@ public sealed class RollupJob(NpgsqlDataSource dataSource)
         await transaction.CommitAsync(cancellationToken);
         return rows;
     }
-
-    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand($"SELECT pg_try_advisory_lock({LockId})", connection);
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    /// <summary>Not cancellable: the lock must not stay with a pooled session. A session that broke took its lock with it.</summary>
-    private static async Task UnlockAsync(NpgsqlConnection connection)
-    {
-        if (connection.State != System.Data.ConnectionState.Open)
-        {
-            return;
-        }
-
-        await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({LockId})", connection);
-        await command.ExecuteNonQueryAsync(CancellationToken.None);
-    }
-}
-
-/// <summary>The two rollup widths and their length.</summary>
-public sealed record RollupWidth(string Name, TimeSpan Length)
-{
-    public static readonly RollupWidth Minute = new("1m", TimeSpan.FromMinutes(1));
-    public static readonly RollupWidth Hour = new("1h", TimeSpan.FromHours(1));
-
-    /// <summary>The epoch-aligned start of the bucket holding <paramref name="at"/>, as PostgreSQL's date_bin(width, ts, 'epoch').</summary>
-    public DateTimeOffset Floor(DateTimeOffset at)
-    {
-        var sinceEpoch = at.UtcTicks - DateTime.UnixEpoch.Ticks;
-        var intoBucket = ((sinceEpoch % Length.Ticks) + Length.Ticks) % Length.Ticks; // down also before the epoch
-        return new DateTimeOffset(at.UtcTicks - intoBucket, TimeSpan.Zero);
-    }
-}
-
-/// <summary>Buckets computed, rollup rows written, and whether the run stopped at its bucket limit (more are due).</summary>
-public sealed record RollupCount(int Buckets, long Rows, bool LimitReached);
-
-public sealed record RollupFailure(RollupWidth Width, DateTimeOffset Bucket, Exception Exception);
-
-/// <summary>What one rollup run did; <see cref="LockTaken"/> is false when another replica was running.</summary>
-public sealed record RollupRunResult(bool LockTaken, RollupCount Minutes, RollupCount Hours, IReadOnlyList<RollupFailure> Failures)
-{
-    public static RollupRunResult Skipped { get; } = new(false, new(0, 0, false), new(0, 0, false), []);
-
-    public bool MoreDue => Minutes.LimitReached || Hours.LimitReached;
 }

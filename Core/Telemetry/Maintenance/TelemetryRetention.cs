@@ -1,3 +1,4 @@
+using IotAspire.Core.Data;
 using Npgsql;
 
 namespace IotAspire.Core.Telemetry.Maintenance;
@@ -19,7 +20,7 @@ public static class TelemetryRetention
         NpgsqlDataSource dataSource, RetentionOptions options, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (!await ScalarAsync<bool>(connection, "SELECT pg_try_advisory_lock($1)", cancellationToken, LockId))
+        if (!await SessionAdvisoryLock.TryTakeAsync(connection, LockId, cancellationToken))
         {
             return TelemetryMaintenanceResult.Skipped;
         }
@@ -59,7 +60,7 @@ public static class TelemetryRetention
         }
         finally
         {
-            await UnlockAsync(connection);
+            await SessionAdvisoryLock.ReleaseAsync(connection, LockId);
         }
     }
 
@@ -151,18 +152,6 @@ public static class TelemetryRetention
 
         await transaction.CommitAsync(cancellationToken);
         return result;
-    }
-
-    /// <summary>Not cancellable: the lock must not stay with a pooled session. A session that broke took its lock with it.</summary>
-    private static async Task UnlockAsync(NpgsqlConnection connection)
-    {
-        if (connection.State != System.Data.ConnectionState.Open)
-        {
-            return;
-        }
-
-        await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({LockId})", connection);
-        await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
