@@ -8,7 +8,7 @@ namespace IotAspire.Api.Data;
 
 /// <summary>
 /// Reads stored telemetry: raw points (<c>telemetry</c>), rollups (through <c>iot_minutes</c> and <c>iot_hours</c>) and
-/// the latest values. A series query is one round trip whatever the number of metrics: one batch that checks the device
+/// the latest values (through <c>iot_latest_values</c>). A series query is one round trip whatever the number of metrics: one batch that checks the device
 /// and runs a statement per metric, each a plain index range scan in time order over the partitions of the range,
 /// planned with its own values. Device and metric ids are resolved inside the statements, so no lookup comes first.
 /// </summary>
@@ -130,8 +130,7 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(
             """
             SELECT m.name, lv.ts, lv.num_value, lv.bool_value, lv.text_value
-            FROM latest_values lv JOIN metrics m ON m.id = lv.metric_id
-            WHERE lv.device_key = $1
+            FROM iot_latest_values($1) lv JOIN metrics m ON m.id = lv.metric_id
             ORDER BY m.name
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = deviceKey });

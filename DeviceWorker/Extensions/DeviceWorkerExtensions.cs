@@ -53,6 +53,7 @@ public static class DeviceWorkerExtensions
         builder.Services.AddSingleton<DeviceDirectory>();
         builder.Services.AddSingleton<MetricDirectory>();
         builder.Services.AddSingleton<PartitionDirectory>();
+        builder.Services.AddSingleton<KnownSeries>();
         builder.Services.AddSingleton<TelemetryStore>();
         // Before the writer, so that it stops after it (hosted services stop in reverse order).
         builder.Services.AddSingleton<TelemetryEventRelay>();

@@ -3,8 +3,8 @@ using IotAspire.Core.Telemetry;
 namespace IotAspire.DeviceWorker.Telemetry;
 
 /// <summary>
-/// What a batch changes besides its raw rows: the latest value per (device, metric), and the minutes and hours that
-/// hold its numeric points, which the batch marks pending for the rollup job. Sorted, so that concurrent writers lock
+/// What a batch changes besides its raw rows: the latest value per (device, metric), the minutes that hold its points
+/// and the hours that hold its numeric points, which the batch marks pending for the rollup job. Sorted, so that concurrent writers lock
 /// rows in the same order.
 /// </summary>
 public sealed class BatchSummary
@@ -22,10 +22,10 @@ public sealed class BatchSummary
             Latest[(device, metric)] = (at, value);
         }
 
-        // Only numbers are rolled up.
+        // Every minute: the job moves latest values to its last points. Hours only for numbers, the only values rolled up.
+        Minutes.Add(RollupWidth.Minute.Floor(at));
         if (value.Kind == TelemetryValueKind.Number)
         {
-            Minutes.Add(RollupWidth.Minute.Floor(at));
             Hours.Add(RollupWidth.Hour.Floor(at));
         }
     }

@@ -5,7 +5,8 @@ namespace IotAspire.DeviceWorker.Telemetry;
 
 /// <summary>
 /// Computes the rollups of closed buckets that batches marked pending (schema 0005): each closed minute from its raw
-/// rows, then each closed hour whose minutes are all done from its minute rollups, replacing what was stored. Each
+/// rows (and the latest values from its last points, schema 0007), then each closed hour whose minutes are all done
+/// from its minute rollups, replacing what was stored. Each
 /// bucket is one transaction, and its mark is cleared only if no batch marked it again meanwhile. A session advisory
 /// lock lets one replica run at a time. A bucket that fails stays pending for the next run; the others go on.
 /// </summary>
@@ -96,6 +97,14 @@ public sealed class RollupJob(NpgsqlDataSource dataSource)
         {
             rollup.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = bucket });
             rows = (long)(await rollup.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        if (width == RollupWidth.Minute)
+        {
+            // Keeps latest_values within about a minute, so readers find what is newer in today's partition (schema 0007).
+            await using var latest = new NpgsqlCommand("SELECT iot_latest_from_minute($1)", connection, transaction);
+            latest.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = bucket });
+            await latest.ExecuteScalarAsync(cancellationToken);
         }
 
         await using (var clear = new NpgsqlCommand(ClearMark, connection, transaction))

@@ -5,13 +5,15 @@ using NpgsqlTypes;
 namespace IotAspire.DeviceWorker.Telemetry;
 
 /// <summary>
-/// Writes batches of points in one transaction, with the batch's latest values, the devices' <c>last_seen</c> and the
-/// marks of the minutes and hours it wrote into (their rollups are computed by <see cref="RollupJob"/> once closed).
+/// Writes batches of points in one transaction, with the devices' <c>last_seen</c>, the latest values of series seen for
+/// the first time, and the marks of the minutes and hours it wrote into: their rollups, and the latest values of the
+/// series already known, are computed by <see cref="RollupJob"/> once the minute has closed.
 /// Fast path: binary COPY straight into <c>telemetry</c>. When a point is already stored (a redelivered message), COPY
 /// hits the primary key: the batch goes back to a savepoint and through a staging table with an idempotent insert.
 /// The partitions the batch needs are created first.
 /// </summary>
-public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory devices, MetricDirectory metrics, PartitionDirectory partitions)
+public sealed class TelemetryStore(
+    NpgsqlDataSource dataSource, DeviceDirectory devices, MetricDirectory metrics, PartitionDirectory partitions, KnownSeries knownSeries)
 {
     private const string CreateStaging = """
         CREATE TEMP TABLE IF NOT EXISTS telemetry_staging (
@@ -122,9 +124,10 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
         }
 
         // From every point of the batch, duplicates included: a repeated latest value changes nothing, and a bucket
-        // marked once more is only computed once more.
+        // marked once more is only computed once more. Latest values only for series seen for the first time.
         var summary = Summarize(batch);
-        await UpsertLatestAsync(connection, transaction, summary, cancellationToken);
+        var newSeries = summary.Latest.Where(l => !knownSeries.Contains(l.Key.Device, l.Key.Metric)).ToArray();
+        await UpsertLatestAsync(connection, transaction, newSeries, cancellationToken);
 
         var lastSeen = batch.Messages
             .GroupBy(p => batch.DeviceKeys[p.DeviceId])
@@ -139,6 +142,7 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
 
         await MarkPendingAsync(connection, transaction, summary, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        knownSeries.AddRange(newSeries.Select(l => l.Key));
         return inserted;
     }
 
@@ -189,9 +193,16 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, DeviceDirectory 
     }
 
     private static async Task UpsertLatestAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, BatchSummary summary, CancellationToken cancellationToken)
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        KeyValuePair<(long Device, int Metric), (DateTimeOffset At, TelemetryValue Value)>[] latest,
+        CancellationToken cancellationToken)
     {
-        var latest = summary.Latest.ToArray();
+        if (latest.Length == 0)
+        {
+            return;
+        }
+
         await using var command = new NpgsqlCommand(UpsertLatest, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. latest.Select(l => l.Key.Device)] });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. latest.Select(l => l.Key.Metric)] });

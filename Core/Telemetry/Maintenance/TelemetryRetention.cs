@@ -41,11 +41,12 @@ public static class TelemetryRetention
                 var due = RetentionPlan.Due(await PartitionsAsync(connection, table, cancellationToken), table.IsRaw ? rawCutoff : rollupCutoff);
                 foreach (var partition in due)
                 {
-                    // With a raw day goes the chance to recompute its rollups: record it, in the same transaction.
-                    var recordDay = table.IsRaw
-                        ? new Statement("INSERT INTO telemetry_raw_dropped (day) VALUES ($1) ON CONFLICT DO NOTHING", [partition.RangeEnd.AddDays(-1).UtcDateTime])
-                        : null;
-                    if (await TryDdlAsync(connection, options, $"DROP TABLE IF EXISTS {QuoteIdentifier(partition.Name)}", [], cancellationToken, recordDay) is not null)
+                    // A raw day is locked first: its last points become latest values before it goes.
+                    var name = QuoteIdentifier(partition.Name);
+                    var (first, then) = table.IsRaw
+                        ? ($"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE", RawDropStatements(name, partition))
+                        : ($"DROP TABLE IF EXISTS {name}", []);
+                    if (await TryDdlAsync(connection, options, first, [], cancellationToken, then) is not null)
                     {
                         dropped.Add(partition);
                     }
@@ -93,7 +94,7 @@ public static class TelemetryRetention
         foreach (var (table, lowerBound) in RetentionPlan.ToPrecreate(options, now))
         {
             var name = await TryDdlAsync(
-                connection, options, "SELECT iot_ensure_partition($1, $2, $3)", [table.Name, table.Unit, lowerBound], cancellationToken);
+                connection, options, "SELECT iot_ensure_partition($1, $2, $3)", [table.Name, table.Unit, lowerBound], cancellationToken, []);
             if (name is null)
             {
                 deferred.Add($"{table.Name} {lowerBound:yyyy-MM-dd} (create)");
@@ -111,11 +112,11 @@ public static class TelemetryRetention
     /// Runs one DDL statement in its own transaction, waiting at most the lock timeout: DDL needs an ACCESS EXCLUSIVE
     /// lock on the parent table, and while it waits every new reader and writer of the table queues behind it.
     /// Returns the statement's scalar result (DBNull for none), or null when the lock was not granted in time.
-    /// <paramref name="andThen"/> runs after it in the same transaction.
+    /// <paramref name="andThen"/> run after it, in order, in the same transaction.
     /// </summary>
     private static async Task<object?> TryDdlAsync(
         NpgsqlConnection connection, RetentionOptions options, string sql, object[] parameters, CancellationToken cancellationToken,
-        Statement? andThen = null)
+        IReadOnlyList<Statement> andThen)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var timeout = new NpgsqlCommand($"SET LOCAL lock_timeout = '{options.LockTimeoutSeconds}s'", connection, transaction))
@@ -133,10 +134,10 @@ public static class TelemetryRetention
             }
 
             result = await command.ExecuteScalarAsync(cancellationToken) ?? DBNull.Value;
-            if (andThen is not null)
+            foreach (var statement in andThen)
             {
-                await using var then = new NpgsqlCommand(andThen.Sql, connection, transaction);
-                foreach (var parameter in andThen.Parameters)
+                await using var then = new NpgsqlCommand(statement.Sql, connection, transaction);
+                foreach (var parameter in statement.Parameters)
                 {
                     then.Parameters.Add(new NpgsqlParameter { Value = parameter });
                 }
@@ -167,6 +168,27 @@ public static class TelemetryRetention
     }
 
     private sealed record Statement(string Sql, object[] Parameters);
+
+    /// <summary>
+    /// What goes with a raw day, once it is locked: the last points it holds become latest values where nothing newer is
+    /// stored (readers look for newer values in the raw rows, schema 0007), then the drop, then the record that its
+    /// rollups are final (schema 0005).
+    /// </summary>
+    private static Statement[] RawDropStatements(string quotedName, PartitionRange partition) =>
+    [
+        new($"""
+            UPDATE latest_values l SET ts = n.ts, num_value = n.num_value, bool_value = n.bool_value, text_value = n.text_value
+            FROM latest_values s
+            CROSS JOIN LATERAL (
+                SELECT t.ts, t.num_value, t.bool_value, t.text_value FROM {quotedName} t
+                WHERE t.device_key = s.device_key AND t.metric_id = s.metric_id AND t.ts > s.ts
+                ORDER BY t.ts DESC
+                LIMIT 1) n
+            WHERE l.device_key = s.device_key AND l.metric_id = s.metric_id
+            """, []),
+        new($"DROP TABLE IF EXISTS {quotedName}", []),
+        new("INSERT INTO telemetry_raw_dropped (day) VALUES ($1) ON CONFLICT DO NOTHING", [partition.RangeEnd.AddDays(-1).UtcDateTime]),
+    ];
 
     private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

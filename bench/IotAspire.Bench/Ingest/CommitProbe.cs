@@ -57,12 +57,22 @@ public sealed class CommitProbe(string connectionString) : IAsyncDisposable
         var rollup1m = await ScalarAsync(connection, snapshot, idPrefix, RollupCount("iot_minutes"), cancellationToken);
         var rollup1h = await ScalarAsync(connection, snapshot, idPrefix, RollupCount("iot_hours"), cancellationToken);
 
+        // Latest values as read (stored, plus any newer raw point) against each series' newest raw point.
+        var staleLatest = await ScalarAsync(connection, snapshot, idPrefix, """
+            SELECT count(*) FROM (
+                SELECT t.device_key, t.metric_id, max(t.ts) AS newest
+                FROM telemetry t JOIN devices d ON d.key = t.device_key
+                WHERE d.device_id LIKE $1
+                GROUP BY 1, 2) s
+            WHERE NOT EXISTS (SELECT 1 FROM iot_latest_values(s.device_key) l WHERE l.metric_id = s.metric_id AND l.ts = s.newest)
+            """, cancellationToken);
+
         // The rollup job keeps up when no minute is still pending well after it closed (it runs every 5 s, 10 s grace).
         await using var behind = new NpgsqlCommand("""
             SELECT count(*) FROM telemetry_pending WHERE width = interval '1 minute' AND bucket + width < now() - interval '30 seconds'
             """, connection, snapshot);
         var minutesBehind = (long)(await behind.ExecuteScalarAsync(cancellationToken))!;
-        return new StoredTotals(perDevice, duplicates, deadLetters, rollup1m, rollup1h, minutesBehind);
+        return new StoredTotals(perDevice, duplicates, deadLetters, rollup1m, rollup1h, minutesBehind, staleLatest);
     }
 
     // sum(count) of the buckets as queries read them (stored rollups, and pending buckets from finer data), over every
@@ -94,4 +104,4 @@ public sealed record StoredCounts(long Rows, long Messages, long NumericRows);
 
 public sealed record StoredTotals(
     IReadOnlyDictionary<string, StoredCounts> PerDevice, long DuplicateKeys, long DeadLetters, long Rollup1mCount, long Rollup1hCount,
-    long RollupMinutesBehind);
+    long RollupMinutesBehind, long SeriesWithStaleLatest);

@@ -177,7 +177,7 @@ public static class IngestBenchmark
         var numericRows = stored.Values.Sum(s => s.NumericRows);
         var (duplicates, deadLetters, rollup1m, rollup1h) = (totals.DuplicateKeys, totals.DeadLetters, totals.Rollup1mCount, totals.Rollup1hCount);
         return new Verification(sent.Values.Sum(), stored.Values.Sum(s => s.Messages), rows, numericRows, lost, extra, cutOffByStop, incomplete,
-            mismatchedDevices, duplicates, deadLetters, rollup1m, rollup1h, totals.RollupMinutesBehind);
+            mismatchedDevices, duplicates, deadLetters, rollup1m, rollup1h, totals.RollupMinutesBehind, totals.SeriesWithStaleLatest);
     }
 
     private static long SimulatorFailures() => Simulator.SimulatorDiagnostics.Failed;

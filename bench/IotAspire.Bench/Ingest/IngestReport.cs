@@ -43,6 +43,7 @@ public sealed class IngestReport(IngestSettings settings, BrokerOnlyResult broke
             .Add("(b) 1m buckets as read, sum(count) vs numeric rows", RollupText(v.Rollup1mCount, v.NumericRowsStored))
             .Add("(b) 1h buckets as read, sum(count) vs numeric rows", RollupText(v.Rollup1hCount, v.NumericRowsStored))
             .Add("(b) minutes the rollup job left pending > 30 s after closing", v.RollupMinutesBehind)
+            .Add("(b) series whose latest value as read is not their newest point", v.SeriesWithStaleLatest)
             .Add("publish failures (a) / (b)", $"{brokerOnly.PublishFailures:N0} / {wholeStack.PublishFailures:N0}")
             .Add("(b) backlog drained after the publisher stopped", $"{wholeStack.DrainSeconds:F1} s{(wholeStack.Drained ? "" : " (gave up: still behind; see --drain-timeout)")}")
             .Print();

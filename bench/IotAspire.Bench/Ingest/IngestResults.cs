@@ -23,11 +23,13 @@ public sealed record Verification(
     long DeadLetters,
     long Rollup1mCount,
     long Rollup1hCount,
-    long RollupMinutesBehind)
+    long RollupMinutesBehind,
+    long SeriesWithStaleLatest)
 {
     public bool Rollup1mMaintained => Rollup1mCount > 0;
     public bool Rollup1hMaintained => Rollup1hCount > 0;
 
     public bool NoLossNoDuplicates => MessagesLost == 0 && MessagesExtra == 0 && DevicesWithIncompleteMessages == 0 && DuplicateKeys == 0
+        && SeriesWithStaleLatest == 0
         && (!Rollup1mMaintained || Rollup1mCount == NumericRowsStored) && (!Rollup1hMaintained || Rollup1hCount == NumericRowsStored);
 }

@@ -79,6 +79,10 @@ public sealed class RetentionTests(StackFixture stack) : IAsyncLifetime
         await SetWatermarkAsync(FirstDay.AddDays(5));
         var sizeBefore = await TelemetrySizeAsync();
         var first = await RunAsync(options);
+
+        // The last point of the dropped days became the stored latest value; readers still get the newest raw point.
+        Assert.Equal(LastPointOfDay(4), await StoredLatestAsync(deviceKey));
+        Assert.Equal(LastPointOfDay(Days - 1), await ReadLatestAsync(deviceKey));
         Assert.Equal(Enumerable.Range(0, 5).Select(DayPartition), first.Dropped.Where(p => p.Table == "telemetry").Select(p => p.Name).Where(IsMine));
         Assert.Equal(Enumerable.Range(5, 5).Select(DayPartition), await MyRawPartitionsAsync());
         Assert.Equal(5 * PointsPerDay, await RawRowsAsync(deviceKey));
@@ -146,6 +150,27 @@ public sealed class RetentionTests(StackFixture stack) : IAsyncLifetime
     /// <summary>The partitions seeded by these tests (January 2001); "now" is in 2001 too, so nothing else is in reach.</summary>
     private static bool IsMine(string partition) => partition.Contains("_p2001", StringComparison.Ordinal);
 
+    /// <summary>The time and value of the last seeded point of day <paramref name="day"/> (0 = Jan 1).</summary>
+    private static (DateTimeOffset, double) LastPointOfDay(int day)
+    {
+        var i = ((day + 1) * PointsPerDay) - 1;
+        return (FirstDay + (i * TimeSpan.FromDays(1) / PointsPerDay), i % 100);
+    }
+
+    private async Task<(DateTimeOffset, double)> StoredLatestAsync(long deviceKey) =>
+        await LatestAsync("SELECT ts, num_value FROM latest_values WHERE device_key = $1", deviceKey);
+
+    private async Task<(DateTimeOffset, double)> ReadLatestAsync(long deviceKey) =>
+        await LatestAsync("SELECT ts, num_value FROM iot_latest_values($1)", deviceKey);
+
+    private async Task<(DateTimeOffset, double)> LatestAsync(string sql, long deviceKey)
+    {
+        await using var command = Command(sql, [deviceKey]);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), "no latest value");
+        return (reader.GetFieldValue<DateTimeOffset>(0), reader.GetDouble(1));
+    }
+
     private static bool IsSeededDay(string partition) =>
         string.CompareOrdinal(partition, DayPartition(0)) >= 0 && string.CompareOrdinal(partition, DayPartition(Days - 1)) <= 0;
 
@@ -172,6 +197,12 @@ public sealed class RetentionTests(StackFixture stack) : IAsyncLifetime
             SELECT $1, $2, $3::timestamptz + (i * interval '1 day' / {PointsPerDay}), i % 100
             FROM generate_series(0, {Days * PointsPerDay - 1}) AS i
             """, deviceKey, metricId, FirstDay.UtcDateTime);
+        // As the worker does for a series it sees first: its latest value is its first point (the rollup job is not
+        // involved: nothing here is marked pending).
+        await ExecuteAsync("""
+            INSERT INTO latest_values (device_key, metric_id, ts, num_value)
+            SELECT device_key, metric_id, ts, num_value FROM telemetry WHERE device_key = $1 ORDER BY ts LIMIT 1
+            """, deviceKey);
         foreach (var (table, width) in new[] { ("telemetry_1m", "1 minute"), ("telemetry_1h", "1 hour") })
         {
             await ExecuteAsync($"""

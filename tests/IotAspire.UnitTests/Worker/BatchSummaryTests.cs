@@ -48,14 +48,14 @@ public sealed class BatchSummaryTests
     }
 
     [Fact]
-    public void Add_TextAndBooleans_AreNotRolledUpButAreLatestValues()
+    public void Add_TextAndBooleans_MarkTheirMinuteForLatestValuesButNoHour()
     {
         var summary = new BatchSummary();
         summary.Add(1, 3, At, TelemetryValue.FromText("open"));
         summary.Add(1, 3, At.AddSeconds(-5), TelemetryValue.FromText("closed"));
         summary.Add(1, 4, At, TelemetryValue.FromBoolean(true));
 
-        Assert.Empty(summary.Minutes);
+        Assert.Equal([new DateTimeOffset(2026, 11, 26, 10, 15, 0, TimeSpan.Zero)], summary.Minutes);
         Assert.Empty(summary.Hours);
         Assert.Equal("open", summary.Latest[(1, 3)].Value.Text);
         Assert.True(summary.Latest[(1, 4)].Value.Boolean);
