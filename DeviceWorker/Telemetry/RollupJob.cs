@@ -6,9 +6,9 @@ namespace IotAspire.DeviceWorker.Telemetry;
 /// <summary>
 /// Computes the rollups of closed buckets that batches marked pending (schema 0005): each closed minute from its raw
 /// rows (and the latest values from its last points, schema 0007), then each closed hour whose minutes are all done
-/// from its minute rollups, replacing what was stored. Each
-/// bucket is one transaction, and its mark is cleared only if no batch marked it again meanwhile. A session advisory
-/// lock lets one replica run at a time. A bucket that fails stays pending for the next run; the others go on.
+/// from its minute rollups, replacing what was stored. Each bucket is one transaction, and its mark is cleared only if
+/// no batch marked it again meanwhile. A session advisory lock lets one replica run at a time. A bucket that fails
+/// stays pending for the next run; the others go on.
 /// </summary>
 public sealed class RollupJob(NpgsqlDataSource dataSource)
 {

@@ -109,8 +109,8 @@ public static class TelemetryRetention
     }
 
     /// <summary>
-    /// Runs one DDL statement in its own transaction, waiting at most the lock timeout: DDL needs an ACCESS EXCLUSIVE
-    /// lock on the parent table, and while it waits every new reader and writer of the table queues behind it.
+    /// Runs one DDL statement (or a LOCK) in its own transaction, waiting at most the lock timeout: DDL needs an ACCESS
+    /// EXCLUSIVE lock on the parent table, and while it waits every new reader and writer of the table queues behind it.
     /// Returns the statement's scalar result (DBNull for none), or null when the lock was not granted in time.
     /// <paramref name="andThen"/> run after it, in order, in the same transaction.
     /// </summary>
