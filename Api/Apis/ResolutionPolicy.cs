@@ -1,5 +1,6 @@
 using System.Globalization;
 using IotAspire.Api.Model;
+using IotAspire.Core.Telemetry;
 
 namespace IotAspire.Api.Apis;
 
@@ -10,12 +11,8 @@ namespace IotAspire.Api.Apis;
 public static class ResolutionPolicy
 {
     /// <summary>Start of the epoch-aligned bucket of <paramref name="width"/> that holds <paramref name="time"/> (like Postgres' date_bin(width, time, 'epoch')).</summary>
-    public static DateTime BucketStart(DateTime time, TimeSpan width)
-    {
-        var sinceEpoch = time.Ticks - DateTime.UnixEpoch.Ticks;
-        var offset = ((sinceEpoch % width.Ticks) + width.Ticks) % width.Ticks;
-        return new DateTime(time.Ticks - offset, DateTimeKind.Utc);
-    }
+    public static DateTime BucketStart(DateTime time, TimeSpan width) =>
+        new(TimeBuckets.StartTicks(time.Ticks, width), DateTimeKind.Utc);
 
     /// <summary>How many epoch-aligned buckets overlap the half-open range [From, To).</summary>
     public static long BucketCount(TimeRange range, TimeSpan width)

@@ -15,9 +15,10 @@ public sealed class BatchSummary
 
     public SortedSet<DateTimeOffset> Hours { get; } = [];
 
-    public void Add(long device, int metric, DateTimeOffset at, TelemetryValue value)
+    /// <param name="trackLatest">False for a series whose latest value is kept elsewhere: no work for it per point.</param>
+    public void Add(long device, int metric, DateTimeOffset at, TelemetryValue value, bool trackLatest = true)
     {
-        if (!Latest.TryGetValue((device, metric), out var latest) || latest.At < at)
+        if (trackLatest && (!Latest.TryGetValue((device, metric), out var latest) || latest.At < at))
         {
             Latest[(device, metric)] = (at, value);
         }

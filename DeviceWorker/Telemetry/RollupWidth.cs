@@ -1,3 +1,5 @@
+using IotAspire.Core.Telemetry;
+
 namespace IotAspire.DeviceWorker.Telemetry;
 
 /// <summary>The two rollup widths and their length.</summary>
@@ -7,10 +9,5 @@ public sealed record RollupWidth(string Name, TimeSpan Length)
     public static readonly RollupWidth Hour = new("1h", TimeSpan.FromHours(1));
 
     /// <summary>The epoch-aligned start of the bucket holding <paramref name="at"/>, as PostgreSQL's date_bin(width, ts, 'epoch').</summary>
-    public DateTimeOffset Floor(DateTimeOffset at)
-    {
-        var sinceEpoch = at.UtcTicks - DateTime.UnixEpoch.Ticks;
-        var intoBucket = ((sinceEpoch % Length.Ticks) + Length.Ticks) % Length.Ticks; // down also before the epoch
-        return new DateTimeOffset(at.UtcTicks - intoBucket, TimeSpan.Zero);
-    }
+    public DateTimeOffset Floor(DateTimeOffset at) => new(TimeBuckets.StartTicks(at.UtcTicks, Length), TimeSpan.Zero);
 }

@@ -126,7 +126,7 @@ public sealed class TelemetryStore(
         // From every point of the batch, duplicates included: a repeated latest value changes nothing, and a bucket
         // marked once more is only computed once more. Latest values only for series seen for the first time.
         var summary = Summarize(batch);
-        var newSeries = summary.Latest.Where(l => !knownSeries.Contains(l.Key.Device, l.Key.Metric)).ToArray();
+        var newSeries = summary.Latest.ToArray();
         await UpsertLatestAsync(connection, transaction, newSeries, cancellationToken);
 
         var lastSeen = batch.Messages
@@ -181,12 +181,13 @@ public sealed class TelemetryStore(
         return rows;
     }
 
-    private static BatchSummary Summarize(ResolvedBatch batch)
+    /// <summary>The batch's buckets, and the latest values of the series seen for the first time.</summary>
+    private BatchSummary Summarize(ResolvedBatch batch)
     {
         var summary = new BatchSummary();
         foreach (var (deviceKey, metricId, point) in batch.Rows())
         {
-            summary.Add(deviceKey, metricId, point.Timestamp, point.Value);
+            summary.Add(deviceKey, metricId, point.Timestamp, point.Value, trackLatest: !knownSeries.Contains(deviceKey, metricId));
         }
 
         return summary;
