@@ -1,4 +1,5 @@
 using IotAspire.AppHost.Infrastructure;
+using Aspire.Hosting.Postgres;
 using IotAspire.Core;
 
 namespace IotAspire.AppHost;
@@ -11,26 +12,33 @@ public sealed record IdentityResources(
     IResourceBuilder<ParameterResource> AdminPassword,
     IResourceBuilder<ParameterResource> OperatorPassword,
     IResourceBuilder<ParameterResource> ViewerPassword,
-    IResourceBuilder<ParameterResource> ServiceClientSecret);
+    IResourceBuilder<ParameterResource> ServiceClientSecret,
+    bool RequireHttpsMetadata);
 
 public static class IdentityResourcesExtensions
 {
     public const string Realm = "iot";
     private const string KeycloakImage = "quay.io/keycloak/keycloak";
     private const string KeycloakTag = "26.4";
+    private const string KeycloakDatabase = "keycloak";
 
     /// <summary>
     /// One realm file (realm/iot-realm.json) for both modes: Keycloak imports it in containers mode; the IdentityProvider
     /// project serves it in executables mode. Passwords are secret parameters, generated unless set
     /// (Parameters:admin-password or Parameters__admin_password), and reach the realm through its ${IOT_*} placeholders.
     /// </summary>
-    public static IdentityResources AddIdentity(this IDistributedApplicationBuilder builder)
+    public static IdentityResources AddIdentity(this IDistributedApplicationBuilder builder, InfraResources infra)
     {
         var admin = builder.AddGeneratedSecret("admin-password");
         var @operator = builder.AddGeneratedSecret("operator-password");
         var viewer = builder.AddGeneratedSecret("viewer-password");
         var serviceSecret = builder.AddGeneratedSecret("identity-service-secret");
         var realmFolder = Path.Combine(builder.AppHostDirectory, "realm");
+
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return AddProductionKeycloak(builder, realmFolder, infra, admin, @operator, viewer, serviceSecret);
+        }
 
         IResourceBuilder<IResourceWithEndpoints> resource = InfraModeResolver.Resolve(builder) == InfraMode.Containers
             ? AddKeycloak(builder, realmFolder).WithRealmSecrets(admin, @operator, viewer, serviceSecret)
@@ -47,17 +55,67 @@ public static class IdentityResourcesExtensions
             admin,
             @operator,
             viewer,
-            serviceSecret);
+            serviceSecret,
+            RequireHttpsMetadata: false); // Local runs are plain http.
     }
 
-    private static IResourceBuilder<ContainerResource> AddKeycloak(IDistributedApplicationBuilder builder, string realmFolder)
+    /// <summary>
+    /// What the manifest deploys: Keycloak in production mode ("start"), served over HTTPS at a public host name with
+    /// the operator's certificate, its own database on the PostgreSQL server, and services that require HTTPS metadata.
+    /// The host name and the certificate's files are parameters the deployer sets.
+    /// </summary>
+    private static IdentityResources AddProductionKeycloak(
+        IDistributedApplicationBuilder builder,
+        string realmFolder,
+        InfraResources infra,
+        IResourceBuilder<ParameterResource> admin,
+        IResourceBuilder<ParameterResource> @operator,
+        IResourceBuilder<ParameterResource> viewer,
+        IResourceBuilder<ParameterResource> serviceSecret)
+    {
+        // e.g. https://auth.example.com: the issuer every token carries and every service checks.
+        var hostname = builder.AddParameter("keycloak-hostname");
+        var certificate = builder.AddParameter("keycloak-tls-certificate-file", "/opt/keycloak/conf/tls/tls.crt");
+        var key = builder.AddParameter("keycloak-tls-key-file", "/opt/keycloak/conf/tls/tls.key");
+        var postgres = (PostgresServerResource)infra.DatabaseServer.Resource;
+        var database = builder.CreateResourceBuilder(postgres).AddDatabase(KeycloakDatabase);
+        var resource = AddKeycloakContainer(builder, realmFolder)
+            .WithArgs("start", "--import-realm")
+            .WithHttpsEndpoint(targetPort: 8443, name: "https")
+            .WithEnvironment("KC_HOSTNAME", hostname)
+            .WithEnvironment("KC_HTTPS_CERTIFICATE_FILE", certificate)
+            .WithEnvironment("KC_HTTPS_CERTIFICATE_KEY_FILE", key)
+            .WithEnvironment("KC_HTTP_ENABLED", "false")
+            .WithEnvironment("KC_HTTP_MANAGEMENT_SCHEME", "http") // Probes inside the network stay plain http.
+            .WithEnvironment("KC_DB", "postgres")
+            .WithEnvironment("KC_DB_URL", ReferenceExpression.Create(
+                $"jdbc:postgresql://{postgres.PrimaryEndpoint.Property(EndpointProperty.HostAndPort)}/{KeycloakDatabase}"))
+            .WithEnvironment("KC_DB_USERNAME", postgres.UserNameReference)
+            .WithEnvironment("KC_DB_PASSWORD", postgres.PasswordParameter)
+            .WaitFor(database)
+            .WithRealmSecrets(admin, @operator, viewer, serviceSecret);
+        return new IdentityResources(
+            resource,
+            resource.GetEndpoint("https"),
+            ReferenceExpression.Create($"{hostname}/realms/{Realm}"),
+            admin,
+            @operator,
+            viewer,
+            serviceSecret,
+            RequireHttpsMetadata: true);
+    }
+
+    /// <summary>Local containers mode: plain http and a host-relative issuer, like the local provider.</summary>
+    private static IResourceBuilder<ContainerResource> AddKeycloak(IDistributedApplicationBuilder builder, string realmFolder) =>
+        AddKeycloakContainer(builder, realmFolder)
+            .WithArgs("start-dev", "--import-realm")
+            .WithHttpEndpoint(targetPort: 8080, name: "http");
+
+    private static IResourceBuilder<ContainerResource> AddKeycloakContainer(IDistributedApplicationBuilder builder, string realmFolder)
     {
         var keycloakAdmin = builder.AddGeneratedSecret("keycloak-admin-password");
         return builder.AddContainer(ResourceNames.Identity, KeycloakImage, KeycloakTag)
-            // start-dev: plain http and a host-relative issuer, like the local provider; the realm is imported once.
-            .WithArgs("start-dev", "--import-realm")
-            .WithBindMount(realmFolder, "/opt/keycloak/data/import", isReadOnly: true)
-            .WithHttpEndpoint(targetPort: 8080, name: "http")
+            .WithBindMount(realmFolder, "/opt/keycloak/data/import", isReadOnly: true) // Imported once, at the first start.
             // Health endpoints are on Keycloak's management port.
             .WithHttpEndpoint(targetPort: 9000, name: "management")
             .WithEnvironment("KC_BOOTSTRAP_ADMIN_USERNAME", "admin")

@@ -11,14 +11,14 @@ public static class IotServices
     {
         var apiBrokerPassword = builder.AddApiBrokerPassword();
         var fleetClaimPassword = AddFleetClaimPassword(builder);
-        var identity = builder.AddIdentity();
+        var identity = builder.AddIdentity(infra);
 
         // Schema and broker service accounts, once, before any service starts.
         var migrations = builder.AddService<Projects.Migrations>(ResourceNames.Migrations)
             .WithDatabase(infra)
             .WithBroker(infra)
             .WithBrokerAdmin(broker)
-            .WithEnvironment("WorkerAccount__Username", BrokerSecrets.WorkerUser)
+            .WithEnvironment("WorkerAccount__Username", ServiceAccounts.WorkerUsername)
             .WithEnvironment("WorkerAccount__Password", broker.WorkerPassword)
             .WithEnvironment("ApiAccount__Username", ServiceAccounts.ApiUsername)
             .WithEnvironment("ApiAccount__Password", apiBrokerPassword)
@@ -39,7 +39,7 @@ public static class IotServices
             .WithEndpoint("http", endpoint => endpoint.IsProxied = apiReplicas > 1)
             // Any OIDC provider would do: these two settings are all the Api knows of it.
             .WithEnvironment("Identity__Authority", identity.Authority)
-            .WithEnvironment("Identity__RequireHttpsMetadata", "false") // Local runs are plain http.
+            .WithEnvironment("Identity__RequireHttpsMetadata", identity.RequireHttpsMetadata ? "true" : "false")
             .WaitFor(identity.Resource)
             .WaitForCompletion(migrations)
             .WithHttpHealthCheck("/health")
@@ -50,7 +50,7 @@ public static class IotServices
             .WithDatabase(infra)
             .WithRedis(infra)
             .WithBroker(infra)
-            .WithEnvironment("Mqtt__Username", BrokerSecrets.WorkerUser)
+            .WithEnvironment("Mqtt__Username", ServiceAccounts.WorkerUsername)
             .WithEnvironment("Mqtt__Password", broker.WorkerPassword)
             .WithBrokerAdmin(broker) // Fleet provisioning creates device accounts.
             .WaitForCompletion(migrations)
@@ -66,12 +66,16 @@ public static class IotServices
             .WaitFor(api)
             .WithHttpHealthCheck("/health");
 
-        AddSimulator(builder, infra, api, fleetClaimPassword);
+        AddSimulator(builder, infra, api, identity, fleetClaimPassword);
     }
 
     /// <summary>The demo's device fleet; Simulator:Devices = 0 leaves it out. Never deployed.</summary>
     private static void AddSimulator(
-        IDistributedApplicationBuilder builder, InfraResources infra, IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource> fleetClaimPassword)
+        IDistributedApplicationBuilder builder,
+        InfraResources infra,
+        IResourceBuilder<ProjectResource> api,
+        IdentityResources identity,
+        IResourceBuilder<ParameterResource> fleetClaimPassword)
     {
         var devices = builder.Configuration.GetValue("Simulator:Devices", 10);
         if (devices <= 0 || builder.ExecutionContext.IsPublishMode)
@@ -85,7 +89,11 @@ public static class IotServices
             .WithReference(infra.Mqtt)
             .WithEnvironment("Simulator__Devices", devices.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("Simulator__IntervalSeconds", builder.Configuration["Simulator:IntervalSeconds"] ?? "5")
-            .WithEnvironment("Simulator__FleetClaimPassword", fleetClaimPassword); // Its devices provision themselves.
+            .WithEnvironment("Simulator__FleetClaimPassword", fleetClaimPassword) // Its devices provision themselves.
+            // A device registered by an earlier run (kept data) gets new credentials from the Api, as the service client.
+            .WithEnvironment("Simulator__Identity__Authority", identity.Authority)
+            .WithEnvironment("Simulator__Identity__ClientSecret", identity.ServiceClientSecret)
+            .WaitFor(identity.Resource);
     }
 
     /// <summary>

@@ -15,6 +15,9 @@ public static class ResourceNames
     public const string Dashboard = "dashboard";
     public const string Simulator = "simulator";
 
+    /// <summary>The one public HTTP endpoint: a reverse proxy over the Api replicas and the Dashboard.</summary>
+    public const string Gateway = "gateway";
+
     /// <summary>The OpenID Connect provider: Keycloak (containers) or the local IdentityProvider project (executables).</summary>
     public const string Identity = "identity";
 }

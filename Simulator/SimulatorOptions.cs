@@ -50,10 +50,32 @@ public sealed class SimulatorOptions
     [Required]
     public Uri ApiBaseAddress { get; set; } = new("http://api");
 
+    /// <summary>
+    /// The service identity the simulator calls the Api with (client credentials). Needed when a device provisioned by
+    /// an earlier run (a kept data folder) must get new credentials: the fleet claim never takes an id over.
+    /// </summary>
+    public ServiceIdentityOptions? Identity { get; set; }
+
     /// <summary>The time between two messages of one device.</summary>
     public TimeSpan MessagePeriod => RatePerSecond > 0
         ? TimeSpan.FromSeconds(Devices / RatePerSecond)
         : TimeSpan.FromSeconds(IntervalSeconds);
 
     public string DeviceId(int index) => $"{IdPrefix}{index + 1:D4}";
+}
+
+/// <summary>Section <c>Simulator:Identity</c>: the OIDC issuer and the confidential client the simulator signs in as.</summary>
+public sealed class ServiceIdentityOptions
+{
+    /// <summary>The issuer, e.g. http://localhost:5180/realms/iot.</summary>
+    [Required]
+    public Uri? Authority { get; set; }
+
+    [Required]
+    public string ClientId { get; set; } = "iot-service";
+
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Keycloak's token endpoint under the issuer (the local provider serves the same path).</summary>
+    public Uri TokenEndpoint => new($"{Authority!.ToString().TrimEnd('/')}/protocol/openid-connect/token");
 }

@@ -48,7 +48,9 @@ public static class DeviceRevocationApi
 
         using var activity = ApiDiagnostics.ActivitySource.StartActivity("revoke device");
         activity?.SetTag("iot.device.id", id);
-        if (await services.Store.FindAsync(id, cancellationToken) is null)
+        // Held until the mark is committed: a concurrent rotation waits, then finds the device revoked.
+        await using var device = await services.Store.LockAsync(id, cancellationToken);
+        if (device is null)
         {
             return ApiProblems.DeviceNotFound(id);
         }
@@ -56,7 +58,7 @@ public static class DeviceRevocationApi
         // The broker first: that is what stops the device. If marking it in the database then fails, the caller
         // gets an error and repeats; the device is already locked out.
         if (await BrokerCalls.TryAsync(
-                () => services.Broker.DisableClientAsync(id, cancellationToken),
+                () => services.Broker.DisableDeviceAsync(id, cancellationToken),
                 $"disable the broker account of device {id}",
                 "The device's MQTT account could not be disabled; the device is not revoked. Try again.",
                 services.Logger,
@@ -65,7 +67,7 @@ public static class DeviceRevocationApi
             return failure;
         }
 
-        await services.Store.SetRevokedAsync(id, revoked: true, cancellationToken);
+        await device.SetRevokedAndCommitAsync(revoked: true, cancellationToken);
         services.Logger.LogWarning("Revoked device {DeviceId}", id);
         return TypedResults.NoContent();
     }
@@ -80,13 +82,13 @@ public static class DeviceRevocationApi
 
         using var activity = ApiDiagnostics.ActivitySource.StartActivity("reinstate device");
         activity?.SetTag("iot.device.id", id);
-        var device = await services.Store.FindAsync(id, cancellationToken);
+        await using var device = await services.Store.LockAsync(id, cancellationToken);
         if (device is null)
         {
             return ApiProblems.DeviceNotFound(id);
         }
 
-        if (device.RevokedAt is null)
+        if (device.Row.RevokedAt is null)
         {
             return ApiProblems.Conflict("Device not revoked", $"The device '{id}' is not revoked; POST /api/devices/{id}/credentials issues new credentials.");
         }
@@ -103,7 +105,7 @@ public static class DeviceRevocationApi
             return failure;
         }
 
-        await services.Store.SetRevokedAsync(id, revoked: false, cancellationToken);
+        await device.SetRevokedAndCommitAsync(revoked: false, cancellationToken);
         services.Logger.LogWarning("Reinstated device {DeviceId}", id);
         return TypedResults.Ok(new DeviceCredentials(id, services.Credentials(id, password)));
     }

@@ -58,9 +58,9 @@ public static class DevicesApi
     public static async Task<Results<Created<DeviceRegistered>, ProblemHttpResult>>
         CreateDevice([FromBody] CreateDeviceRequest request, [AsParameters] DeviceServices services, CancellationToken cancellationToken)
     {
-        if (!DeviceId.IsValid(request.Id))
+        if (ReservedAccountNames.DeviceIdError(request.Id) is { } idError)
         {
-            return ApiProblems.InvalidDeviceId(request.Id);
+            return ApiProblems.BadRequest("Invalid device id", idError);
         }
 
         var id = request.Id!;
@@ -81,6 +81,8 @@ public static class DevicesApi
             case DeviceRegistrationStatus.AlreadyRegistered:
                 return ApiProblems.Conflict("Device exists",
                     $"A device with the id '{id}' is already registered. POST /api/devices/{id}/credentials issues new credentials.");
+            case DeviceRegistrationStatus.Refused:
+                return ApiProblems.BadRequest("Invalid device id", $"'{id}' names a broker account that is not a device's; it cannot be registered.");
             case DeviceRegistrationStatus.BrokerUnavailable:
                 ApiDiagnostics.BrokerFailures.Add(1);
                 return ApiProblems.BrokerUnavailable("The device's MQTT account could not be created; nothing was registered. Try again later.");
@@ -104,13 +106,15 @@ public static class DevicesApi
         using var activity = ApiDiagnostics.ActivitySource.StartActivity("rotate device credentials");
         activity?.SetTag("iot.device.id", id);
 
-        var device = await services.Store.FindAsync(id, cancellationToken);
+        // Held across the broker call: a concurrent revocation waits for it, and a rotation never re-enables an
+        // account that a revocation has just disabled.
+        await using var device = await services.Store.LockAsync(id, cancellationToken);
         if (device is null)
         {
             return ApiProblems.DeviceNotFound(id);
         }
 
-        if (device.RevokedAt is not null)
+        if (device.Row.RevokedAt is not null)
         {
             return ApiProblems.Conflict("Device revoked", $"The device '{id}' was revoked; it gets no new credentials.");
         }

@@ -42,7 +42,7 @@ public static class FleetClaimApi
         IBrokerAccounts broker, MqttPublicEndpoint endpoint, ILogger<FleetClaimCredentials> logger, CancellationToken cancellationToken)
     {
         var password = DevicesApi.NewPassword();
-        if (await TryAsync(() => broker.SetClientPasswordAsync(ServiceAccounts.FleetClaimUsername, password, cancellationToken),
+        if (await TryAsync(() => broker.SetServicePasswordAsync(ServiceAccounts.FleetClaimUsername, password, cancellationToken),
                 "rotate", logger, cancellationToken) is { } failure)
         {
             return failure;
@@ -56,7 +56,7 @@ public static class FleetClaimApi
     public static async Task<Results<NoContent, ProblemHttpResult>> DisableFleetClaim(
         IBrokerAccounts broker, ILogger<FleetClaimCredentials> logger, CancellationToken cancellationToken)
     {
-        if (await TryAsync(() => broker.DisableClientAsync(ServiceAccounts.FleetClaimUsername, cancellationToken),
+        if (await TryAsync(() => broker.DisableServiceAsync(ServiceAccounts.FleetClaimUsername, cancellationToken),
                 "disable", logger, cancellationToken) is { } failure)
         {
             return failure;
@@ -69,7 +69,7 @@ public static class FleetClaimApi
     public static async Task<Results<NoContent, ProblemHttpResult>> EnableFleetClaim(
         IBrokerAccounts broker, ILogger<FleetClaimCredentials> logger, CancellationToken cancellationToken)
     {
-        if (await TryAsync(() => broker.EnableClientAsync(ServiceAccounts.FleetClaimUsername, cancellationToken),
+        if (await TryAsync(() => broker.EnableServiceAsync(ServiceAccounts.FleetClaimUsername, cancellationToken),
                 "enable", logger, cancellationToken) is { } failure)
         {
             return failure;

@@ -18,6 +18,9 @@ public static class ShadowApi
     /// <summary>Requests beyond this are refused before parsing; the shadow's own limit (8 KB of state) is checked by the rules.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
+    /// <summary>How long an update may take once received, its messages included (a publish waits for the broker a few seconds at most).</summary>
+    private static readonly TimeSpan WorkTimeout = TimeSpan.FromSeconds(30);
+
     public static RouteGroupBuilder MapShadowApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("devices/{id}/shadow").WithTags("Shadows").RequirePolicy(ApiRoles.ViewerPolicy);
@@ -40,7 +43,8 @@ public static class ShadowApi
                 Body {"state":{"desired":{..}},"version":N?,"clientToken":".."?}: partial merge, null deletes, arrays replaced whole.
                 Apps may set desired only. Optimistic concurrency with "version" or If-Match: "N" (a stale one is 409, as in AWS,
                 not 412). Errors: 400 (invalid request, depth > 6, reported), 404 (unknown device), 409 (version), 413 (state > 8 KB).
-                Answers the accepted document, with the new version as ETag.
+                Answers the accepted document, with the new version as ETag. The same request with the same clientToken within
+                10 minutes (a retry) is answered with the first answer and applied only once.
                 """)
             .Accepts<ShadowUpdateRequest>("application/json")
             .Produces<JsonObject>(StatusCodes.Status200OK)
@@ -119,13 +123,18 @@ public static class ShadowApi
         using var activity = ApiDiagnostics.ActivitySource.StartActivity("update shadow");
         activity?.SetTag("iot.device.id", id);
 
+        // Received whole and valid: from here it is carried out whole, whether or not the caller stays connected, so
+        // that a stored update is always told to the device. Bounded, and cut short only by shutdown.
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(services.Lifetime.ApplicationStopping);
+        work.CancelAfter(WorkTimeout);
+
         // Only registered devices have shadows: an unknown id must not create one.
-        if (await services.Devices.FindAsync(id, cancellationToken) is null)
+        if (await services.Devices.FindAsync(id, work.Token) is null)
         {
             return ApiProblems.DeviceNotFound(id);
         }
 
-        var result = await services.Shadows.UpdateAsync(id, update, cancellationToken);
+        var result = await services.Shadows.UpdateAsync(id, update, work.Token);
         if (result.Error is { } error)
         {
             ApiDiagnostics.ShadowUpdatesRejected.Add(1);
@@ -136,15 +145,14 @@ public static class ShadowApi
         http.Response.Headers.ETag = ShadowConditions.ETag(result.State!.Version);
         try
         {
-            await services.Notifier.AcceptedAsync(id, result, cancellationToken);
+            await services.Notifier.AcceptedAsync(id, result, work.Token);
         }
-        catch (MqttUnavailableException ex)
+        catch (Exception ex)
         {
-            // The update is stored and cannot be undone; say so. The device still gets the delta from shadow/get.
+            // Stored, so answered as accepted all the same. The retained delta is repaired in the background, and the
+            // device can always shadow/get; the failure is logged and counted.
             ApiDiagnostics.ShadowNotificationsFailed.Add(1);
-            services.Logger.LogError(ex, "Shadow of {DeviceId} updated to version {Version} but the device was not notified", id, result.State.Version);
-            return ApiProblems.BrokerUnavailable(
-                $"The update was stored as version {result.State.Version}, but the device could not be notified now; it receives the delta on its next shadow/get.");
+            services.Logger.LogError(ex, "Shadow of {DeviceId} updated to version {Version} but its messages could not all be published", id, result.State.Version);
         }
 
         return TypedResults.Ok(result.Accepted!);
@@ -162,8 +170,10 @@ public static class ShadowApi
 }
 
 /// <summary>What the shadow update needs from DI, bound with [AsParameters].</summary>
-public sealed class ShadowServices(IShadowStore shadows, DeviceStore devices, ShadowNotifier notifier, ILogger<ShadowServices> logger)
+public sealed class ShadowServices(
+    IShadowStore shadows, DeviceStore devices, ShadowNotifier notifier, IHostApplicationLifetime lifetime, ILogger<ShadowServices> logger)
 {
+    public IHostApplicationLifetime Lifetime { get; } = lifetime;
     public ILogger<ShadowServices> Logger { get; } = logger;
     public IShadowStore Shadows { get; } = shadows;
     public DeviceStore Devices { get; } = devices;

@@ -42,21 +42,64 @@ public sealed class DeviceStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Marks the device revoked (keeping the first revocation time) or clears the mark. Its data stays. Null when no
-    /// device has the id.
+    /// Locks the device's registry row until the returned lock is disposed (or committed), so that credential changes of
+    /// one device take turns across all replicas: a rotation never re-enables an account that a concurrent revocation
+    /// has just disabled. Null when no device has the id.
     /// </summary>
-    public async Task<DeviceRow?> SetRevokedAsync(string deviceId, bool revoked, CancellationToken cancellationToken)
+    public async Task<DeviceLock?> LockAsync(string deviceId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            $"""
-            UPDATE devices SET revoked_at = CASE WHEN $2 THEN coalesce(revoked_at, now()) END
-            WHERE device_id = $1
-            RETURNING {Columns}
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = deviceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = revoked });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadDevice(reader) : null;
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var command = new NpgsqlCommand($"SELECT {Columns} FROM devices WHERE device_id = $1 FOR UPDATE", connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter { Value = deviceId });
+            DeviceRow? row;
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                row = await reader.ReadAsync(cancellationToken) ? ReadDevice(reader) : null;
+            }
+
+            if (row is null)
+            {
+                await connection.DisposeAsync();
+                return null;
+            }
+
+            return new DeviceLock(row, connection, transaction);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A device's row, locked: mark it revoked or not, then commit; disposing without a commit rolls back.</summary>
+    public sealed class DeviceLock(DeviceRow row, NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public DeviceRow Row { get; } = row;
+
+        /// <summary>Marks the device revoked (keeping the first revocation time) or clears the mark, and commits. Its data stays.</summary>
+        public async Task SetRevokedAndCommitAsync(bool revoked, CancellationToken cancellationToken)
+        {
+            await using (var command = new NpgsqlCommand(
+                "UPDATE devices SET revoked_at = CASE WHEN $2 THEN coalesce(revoked_at, now()) END WHERE device_id = $1",
+                connection, transaction))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = Row.DeviceId });
+                command.Parameters.Add(new NpgsqlParameter { Value = revoked });
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
     }
 
     /// <summary>'%text%' for ILIKE, with the pattern characters in the user's text taken literally.</summary>

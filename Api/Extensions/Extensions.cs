@@ -68,9 +68,8 @@ public static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<ApiMqttConnection>());
         builder.Services.AddHealthChecks().AddCheck<MqttConnectionHealthCheck>("mqtt");
 
-        builder.Services.AddSingleton<IShadowStore, RedisShadowStore>();
         builder.Services.AddSingleton<IDeviceEventPublisher, RedisDeviceEventPublisher>();
-        builder.Services.AddSingleton<ShadowNotifier>();
+        builder.Services.AddShadowNotifications();
         builder.Services.AddSingleton<PresenceReader>();
     }
 

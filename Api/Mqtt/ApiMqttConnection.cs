@@ -69,8 +69,11 @@ public sealed partial class ApiMqttConnection : BackgroundService, IDeviceMessag
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId(ClientId)
             .WithCredentials(_options.Username, _options.Password)
-            // No session to keep: requests in flight during a disconnect time out (504), and subscriptions are renewed on connect.
-            .WithCleanStart(true)
+            // A session the broker keeps across a reconnect: a command answer that arrives meanwhile is queued for us
+            // and delivered when we are back (the client id is this process's, so the first connect starts afresh).
+            // Subscriptions are renewed on every connect all the same: a restarted broker may have lost them.
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)_options.SessionExpirySeconds)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
             .WithTimeout(TimeSpan.FromSeconds(10))
             .Build()

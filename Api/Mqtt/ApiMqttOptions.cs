@@ -17,6 +17,13 @@ public sealed class ApiMqttOptions
     [RegularExpression("^[A-Za-z0-9_.-]{1,40}$")]
     public string ClientIdPrefix { get; set; } = "api";
 
+    /// <summary>
+    /// How long the broker keeps this replica's session while it is away: a device's command answer that arrives during a
+    /// reconnect waits in it. Short, so that the session of a replica that is gone for good does not collect answers long.
+    /// </summary>
+    [Range(1, 86_400)]
+    public int SessionExpirySeconds { get; set; } = 300;
+
     [Range(1, 3600)]
     public int KeepAliveSeconds { get; set; } = 15;
 

@@ -1,3 +1,4 @@
+using IotAspire.Core.Mqtt;
 namespace IotAspire.AppHost.Infrastructure;
 
 /// <summary>
@@ -44,7 +45,7 @@ public static class ContainerInfrastructure
             .WithArgs("/iotaspire/mosquitto.sh")
             .WithEnvironment("MQTT_PORT", "1883")
             .WithEnvironment("MQTT_DATA_DIR", "/mosquitto/data")
-            .WithEnvironment("MQTT_ADMIN_USER", BrokerSecrets.AdminUser)
+            .WithEnvironment("MQTT_ADMIN_USER", ServiceAccounts.AdminUsername)
             .WithEnvironment("MQTT_ADMIN_PASSWORD", broker.AdminPassword)
             .WithEnvironment("MQTT_TLS_PORT", "8883")
             .WithEnvironment("MQTT_TLS_DIR", "/mosquitto/certs");

@@ -1,3 +1,4 @@
+using IotAspire.Core.Mqtt;
 namespace IotAspire.AppHost.Infrastructure;
 
 /// <summary>
@@ -43,7 +44,7 @@ public static class ExecutableInfrastructure
             .WithArgs(Path.Combine(infraScripts, "mosquitto.sh"))
             .WithEnvironment("MQTT_PORT", mqttPortText)
             .WithEnvironment("MQTT_DATA_DIR", Path.Combine(dataRoot, "mosquitto"))
-            .WithEnvironment("MQTT_ADMIN_USER", BrokerSecrets.AdminUser)
+            .WithEnvironment("MQTT_ADMIN_USER", ServiceAccounts.AdminUsername)
             .WithEnvironment("MQTT_ADMIN_PASSWORD", broker.AdminPassword)
             .WithEnvironment("MQTT_TLS_PORT", mqttTlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("MQTT_TLS_DIR", DeviceTls.Prepare(builder))

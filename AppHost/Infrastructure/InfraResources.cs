@@ -10,11 +10,7 @@ public sealed record InfraResources(
     IResourceBuilder<IResourceWithConnectionString> Mqtt,
     IResourceBuilder<IResource> DatabaseServer);
 
-/// <summary>The broker's accounts, shared by both modes.</summary>
+/// <summary>The passwords of the broker's accounts (names in Core's ServiceAccounts), shared by both modes.</summary>
 public sealed record BrokerSecrets(
     IResourceBuilder<ParameterResource> AdminPassword,
-    IResourceBuilder<ParameterResource> WorkerPassword)
-{
-    public const string AdminUser = "dynsec-admin";
-    public const string WorkerUser = "deviceworker";
-}
+    IResourceBuilder<ParameterResource> WorkerPassword);

@@ -1,3 +1,4 @@
+using IotAspire.Core.Mqtt;
 using IotAspire.Core;
 
 namespace IotAspire.AppHost.Infrastructure;
@@ -36,6 +37,6 @@ public static class InfrastructureExtensions
     /// <summary>The dynamic-security admin account: only the Api (device registration) and the setup run need it.</summary>
     public static IResourceBuilder<T> WithBrokerAdmin<T>(this IResourceBuilder<T> service, BrokerSecrets broker)
         where T : IResourceWithEnvironment =>
-        service.WithEnvironment("MqttAdmin__Username", BrokerSecrets.AdminUser)
+        service.WithEnvironment("MqttAdmin__Username", ServiceAccounts.AdminUsername)
             .WithEnvironment("MqttAdmin__Password", broker.AdminPassword);
 }

@@ -53,7 +53,7 @@ internal static class Probes
         using var client = new MqttClientFactory().CreateMqttClient();
         var options = new MqttClientOptionsBuilder()
             .WithTcpServer(address.Host, address.Port)
-            .WithCredentials(BrokerSecrets.AdminUser, password)
+            .WithCredentials(ServiceAccounts.AdminUsername, password)
             .WithClientId("apphost-probe-" + Guid.NewGuid().ToString("N"))
             .WithTimeout(TimeSpan.FromSeconds(3))
             .Build();

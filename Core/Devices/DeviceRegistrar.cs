@@ -1,5 +1,4 @@
 using IotAspire.Core.Mqtt;
-using IotAspire.Core.Protocol;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -18,9 +17,10 @@ public sealed partial class DeviceRegistrar(NpgsqlDataSource dataSource, IBroker
     /// </summary>
     public async Task<DeviceRegistration> RegisterAsync(string deviceId, string name, string password, CancellationToken cancellationToken)
     {
-        if (!DeviceId.IsValid(deviceId))
+        // Callers answer this rule with a 400 first; here it guards against a caller that forgot.
+        if (ReservedAccountNames.DeviceIdError(deviceId) is { } error)
         {
-            throw new ArgumentException($"'{deviceId}' is not a valid device id.", nameof(deviceId));
+            throw new ArgumentException(error, nameof(deviceId));
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -43,6 +43,12 @@ public sealed partial class DeviceRegistrar(NpgsqlDataSource dataSource, IBroker
         try
         {
             await broker.UpsertDeviceAsync(deviceId, password, cancellationToken);
+        }
+        catch (AccountKindException ex)
+        {
+            // The broker holds an account of this name that is not a device's: never touch it.
+            LogForeignAccount(ex, deviceId);
+            return DeviceRegistration.Refused;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -69,7 +75,7 @@ public sealed partial class DeviceRegistrar(NpgsqlDataSource dataSource, IBroker
     {
         try
         {
-            await broker.DisableClientAsync(deviceId, CancellationToken.None);
+            await broker.DisableDeviceAsync(deviceId, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -79,6 +85,9 @@ public sealed partial class DeviceRegistrar(NpgsqlDataSource dataSource, IBroker
 
     [LoggerMessage(LogLevel.Error, "Creating the broker account of device {DeviceId} failed; nothing was registered")]
     private partial void LogBrokerFailed(Exception exception, string deviceId);
+
+    [LoggerMessage(LogLevel.Critical, "Refused to register device {DeviceId}: the broker account of that name is not a device's")]
+    private partial void LogForeignAccount(Exception exception, string deviceId);
 
     [LoggerMessage(LogLevel.Error, "Committing device {DeviceId} failed after its broker account was created")]
     private partial void LogCommitFailed(Exception exception, string deviceId);
@@ -96,6 +105,9 @@ public enum DeviceRegistrationStatus
 
     /// <summary>The broker account could not be created: nothing was registered; worth another try later.</summary>
     BrokerUnavailable,
+
+    /// <summary>The broker has an account of that name that is not a device's: nothing was registered or changed.</summary>
+    Refused,
 }
 
 public sealed record RegisteredDevice(string DeviceId, string Name, DateTime CreatedAt);
@@ -104,6 +116,7 @@ public sealed record DeviceRegistration(DeviceRegistrationStatus Status, Registe
 {
     public static readonly DeviceRegistration AlreadyRegistered = new(DeviceRegistrationStatus.AlreadyRegistered, null);
     public static readonly DeviceRegistration BrokerUnavailable = new(DeviceRegistrationStatus.BrokerUnavailable, null);
+    public static readonly DeviceRegistration Refused = new(DeviceRegistrationStatus.Refused, null);
 
     public static DeviceRegistration Registered(RegisteredDevice device) => new(DeviceRegistrationStatus.Registered, device);
 }

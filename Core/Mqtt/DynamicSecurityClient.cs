@@ -29,72 +29,96 @@ public sealed class DynamicSecurityClient(
 
     public static string DeviceRoleName(string deviceId) => "device-" + deviceId;
 
+    public static string ServiceRoleName(string username) => "service-" + username;
+
     public async Task UpsertDeviceAsync(string deviceId, string password, CancellationToken cancellationToken)
     {
+        if (ReservedAccountNames.DeviceIdError(deviceId) is { } error)
+        {
+            throw new AccountKindException($"Refused to create or change a device account: {error}");
+        }
+
+        // Checked before anything is written: an existing account must be this device's, never a service's.
+        var existing = await GetClientAsync(deviceId, cancellationToken);
+        RequireDeviceClient(deviceId, existing);
         var role = DeviceRoleName(deviceId);
-        var acls = DeviceAcls(deviceId);
-        await UpsertRoleAsync(role, acls, cancellationToken);
-        await UpsertClientAsync(deviceId, password, role, clientId: deviceId, cancellationToken);
+        await UpsertRoleAsync(role, DeviceAcls(deviceId), cancellationToken);
+        if (existing is null && await TryCreateClientAsync(deviceId, password, role, deviceId, textDescription: null, cancellationToken))
+        {
+            return;
+        }
+
+        // It exists (or was created concurrently): look again, then set the password and let it in.
+        RequireDeviceClient(deviceId, existing ?? await GetClientAsync(deviceId, cancellationToken));
+        await CommandAsync(new JsonObject { ["command"] = "setClientPassword", ["username"] = deviceId, ["password"] = password }, cancellationToken);
+        await CommandAsync(new JsonObject { ["command"] = "enableClient", ["username"] = deviceId }, cancellationToken);
+    }
+
+    public async Task DisableDeviceAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        var existing = await GetClientAsync(deviceId, cancellationToken)
+            ?? throw new BrokerAccountException($"The broker has no account '{deviceId}'.");
+        RequireDeviceClient(deviceId, existing);
+        await CommandAsync(new JsonObject { ["command"] = "disableClient", ["username"] = deviceId }, cancellationToken);
     }
 
     public async Task UpsertServiceAsync(string username, string password, IReadOnlyList<BrokerAcl> acls, CancellationToken cancellationToken)
     {
-        var role = "service-" + username;
+        RequireServiceName(username);
+        var existing = await GetClientAsync(username, cancellationToken);
+        var role = ServiceRoleName(username);
         await UpsertRoleAsync(role, acls, cancellationToken);
-        await UpsertClientAsync(username, password, role, clientId: null, cancellationToken);
+        if (existing is null && await TryCreateClientAsync(username, password, role, clientId: null, textDescription: null, cancellationToken))
+        {
+            return;
+        }
+
+        await EnsureServiceRoleAsync(username, role, existing ?? await GetClientAsync(username, cancellationToken), cancellationToken);
+        await CommandAsync(new JsonObject { ["command"] = "setClientPassword", ["username"] = username, ["password"] = password }, cancellationToken);
+        await CommandAsync(new JsonObject { ["command"] = "enableClient", ["username"] = username }, cancellationToken);
     }
-
-    public async Task DisableClientAsync(string username, CancellationToken cancellationToken)
-    {
-        var response = await SendAsync(new JsonObject { ["command"] = "disableClient", ["username"] = username }, cancellationToken);
-        ThrowOnError(response, tolerated: null);
-    }
-
-    public async Task EnableClientAsync(string username, CancellationToken cancellationToken) =>
-        ThrowOnError(await SendAsync(new JsonObject { ["command"] = "enableClient", ["username"] = username }, cancellationToken), tolerated: null);
-
-    public async Task SetClientPasswordAsync(string username, string password, CancellationToken cancellationToken) =>
-        ThrowOnError(await SendAsync(new JsonObject { ["command"] = "setClientPassword", ["username"] = username, ["password"] = password }, cancellationToken), tolerated: null);
 
     public async Task<ServiceAccountChange> EnsureServiceAsync(
         string username, string password, IReadOnlyList<BrokerAcl> acls, CancellationToken cancellationToken)
     {
-        var role = "service-" + username;
+        RequireServiceName(username);
+        var role = ServiceRoleName(username);
         await UpsertRoleAsync(role, acls, cancellationToken);
         // The text description remembers which configured password was applied last (as a hash, never the password).
         var marker = ConfiguredPasswordMarker(password);
-        var create = new JsonObject
-        {
-            ["command"] = "createClient",
-            ["username"] = username,
-            ["password"] = password,
-            ["textdescription"] = marker,
-            ["roles"] = new JsonArray(new JsonObject { ["rolename"] = role }),
-        };
-        var created = await SendAsync(create, cancellationToken);
-        if (ErrorOf(created) is null)
+        if (await TryCreateClientAsync(username, password, role, clientId: null, marker, cancellationToken))
         {
             return ServiceAccountChange.Created;
         }
 
-        ThrowOnError(created, tolerated: "Client already exists");
-        var existing = await SendAsync(new JsonObject { ["command"] = "getClient", ["username"] = username }, cancellationToken);
-        ThrowOnError(existing, tolerated: null);
-        var client = existing["data"]?["client"];
-        var hasRole = client?["roles"]?.AsArray().Any(r => r?["rolename"]?.GetValue<string>() == role) ?? false;
-        if (!hasRole)
-        {
-            ThrowOnError(await SendAsync(new JsonObject { ["command"] = "addClientRole", ["username"] = username, ["rolename"] = role }, cancellationToken), null);
-        }
-
+        var client = await GetClientAsync(username, cancellationToken);
+        await EnsureServiceRoleAsync(username, role, client, cancellationToken);
         if (client?["textdescription"]?.GetValue<string>() == marker)
         {
             return ServiceAccountChange.Unchanged;
         }
 
-        await SetClientPasswordAsync(username, password, cancellationToken);
-        ThrowOnError(await SendAsync(new JsonObject { ["command"] = "modifyClient", ["username"] = username, ["textdescription"] = marker }, cancellationToken), null);
+        await CommandAsync(new JsonObject { ["command"] = "setClientPassword", ["username"] = username, ["password"] = password }, cancellationToken);
+        await CommandAsync(new JsonObject { ["command"] = "modifyClient", ["username"] = username, ["textdescription"] = marker }, cancellationToken);
         return ServiceAccountChange.PasswordApplied;
+    }
+
+    public async Task SetServicePasswordAsync(string username, string password, CancellationToken cancellationToken)
+    {
+        await RequireServiceClientAsync(username, cancellationToken);
+        await CommandAsync(new JsonObject { ["command"] = "setClientPassword", ["username"] = username, ["password"] = password }, cancellationToken);
+    }
+
+    public async Task EnableServiceAsync(string username, CancellationToken cancellationToken)
+    {
+        await RequireServiceClientAsync(username, cancellationToken);
+        await CommandAsync(new JsonObject { ["command"] = "enableClient", ["username"] = username }, cancellationToken);
+    }
+
+    public async Task DisableServiceAsync(string username, CancellationToken cancellationToken)
+    {
+        await RequireServiceClientAsync(username, cancellationToken);
+        await CommandAsync(new JsonObject { ["command"] = "disableClient", ["username"] = username }, cancellationToken);
     }
 
     /// <summary>Identifies a configured password without revealing it (the passwords are long random secrets).</summary>
@@ -108,31 +132,76 @@ public sealed class DynamicSecurityClient(
         return [BrokerAcl.PublishSend(own), BrokerAcl.PublishReceive(own), BrokerAcl.Subscribe(own)];
     }
 
-    private async Task UpsertRoleAsync(string role, IReadOnlyList<BrokerAcl> acls, CancellationToken cancellationToken)
+    /// <summary>A device's client has exactly one role, its own: what registration gives it and nothing else has.</summary>
+    internal static bool IsDeviceClient(string deviceId, JsonNode client)
     {
-        // Delete + create replaces the ACL list whole, so a changed rule set converges; clients keep the role name.
-        var created = await SendAsync(RoleCommand("createRole", role, acls), cancellationToken);
-        if (ErrorOf(created) is null)
-        {
-            return;
-        }
+        var roles = RoleNames(client);
+        return roles.Count == 1 && roles[0] == DeviceRoleName(deviceId);
+    }
 
-        foreach (var acl in acls)
+    private static List<string> RoleNames(JsonNode client) =>
+        client["roles"]?.AsArray().Select(r => r?["rolename"]?.GetValue<string>() ?? "").ToList() ?? [];
+
+    private static void RequireDeviceClient(string deviceId, JsonNode? client)
+    {
+        if (client is not null && !IsDeviceClient(deviceId, client))
         {
-            var add = new JsonObject
-            {
-                ["command"] = "addRoleACL",
-                ["rolename"] = role,
-                ["acltype"] = acl.AclType,
-                ["topic"] = acl.Topic,
-                ["priority"] = acl.Priority,
-                ["allow"] = acl.Allow,
-            };
-            ThrowOnError(await SendAsync(add, cancellationToken), tolerated: "ACL with this topic already exists");
+            throw new AccountKindException($"The broker account '{deviceId}' is not a device's; it was not changed.");
         }
     }
 
-    private async Task UpsertClientAsync(string username, string password, string role, string? clientId, CancellationToken cancellationToken)
+    private static void RequireServiceName(string username)
+    {
+        if (!ReservedAccountNames.IsReserved(username))
+        {
+            // A service account outside the reserved names could be claimed as a device id: refuse it at setup.
+            throw new AccountKindException(
+                $"'{username}' is not a reserved account name; name service accounts with the prefix '{ReservedAccountNames.ServicePrefix}'.");
+        }
+    }
+
+    private async Task RequireServiceClientAsync(string username, CancellationToken cancellationToken)
+    {
+        RequireServiceName(username);
+        var client = await GetClientAsync(username, cancellationToken)
+            ?? throw new BrokerAccountException($"The broker has no account '{username}'.");
+        if (!RoleNames(client).Contains(ServiceRoleName(username)))
+        {
+            throw new AccountKindException($"The broker account '{username}' is not a service account; it was not changed.");
+        }
+    }
+
+    private async Task EnsureServiceRoleAsync(string username, string role, JsonNode? client, CancellationToken cancellationToken)
+    {
+        var roles = client is null ? [] : RoleNames(client);
+        if (roles.Any(r => r.StartsWith("device-", StringComparison.Ordinal)))
+        {
+            throw new AccountKindException($"The broker account '{username}' belongs to a device; it was not made a service account.");
+        }
+
+        // Mosquitto 2.0 answers "Internal error" to addClientRole for a role the client has: look first.
+        if (!roles.Contains(role))
+        {
+            await CommandAsync(new JsonObject { ["command"] = "addClientRole", ["username"] = username, ["rolename"] = role }, cancellationToken);
+        }
+    }
+
+    /// <summary>The client's description (roles, text description), or null when the broker has no such client.</summary>
+    private async Task<JsonNode?> GetClientAsync(string username, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(new JsonObject { ["command"] = "getClient", ["username"] = username }, cancellationToken);
+        if (ErrorOf(response) == "Client not found")
+        {
+            return null;
+        }
+
+        ThrowOnError(response, tolerated: null);
+        return response["data"]?["client"] ?? throw new BrokerAccountException($"The broker described the client '{username}' without data.");
+    }
+
+    /// <summary>True when created; false when the client already exists.</summary>
+    private async Task<bool> TryCreateClientAsync(
+        string username, string password, string role, string? clientId, string? textDescription, CancellationToken cancellationToken)
     {
         var create = new JsonObject
         {
@@ -146,27 +215,71 @@ public sealed class DynamicSecurityClient(
             create["clientid"] = clientId;
         }
 
+        if (textDescription is not null)
+        {
+            create["textdescription"] = textDescription;
+        }
+
         var created = await SendAsync(create, cancellationToken);
+        ThrowOnError(created, tolerated: "Client already exists");
+        return ErrorOf(created) is null;
+    }
+
+    /// <summary>Creates the role, or makes an existing role's ACLs exactly <paramref name="acls"/>: missing ones added first, extra ones then removed.</summary>
+    private async Task UpsertRoleAsync(string role, IReadOnlyList<BrokerAcl> acls, CancellationToken cancellationToken)
+    {
+        var created = await SendAsync(RoleCommand("createRole", role, acls), cancellationToken);
+        ThrowOnError(created, tolerated: "Role already exists");
         if (ErrorOf(created) is null)
         {
             return;
         }
 
-        ThrowOnError(created, tolerated: "Client already exists");
-
-        // Mosquitto 2.0 answers "Internal error" to addClientRole for a role the client has: look first.
-        var existing = await SendAsync(new JsonObject { ["command"] = "getClient", ["username"] = username }, cancellationToken);
-        ThrowOnError(existing, tolerated: null);
-        var hasRole = existing["data"]?["client"]?["roles"]?.AsArray()
-            .Any(r => r?["rolename"]?.GetValue<string>() == role) ?? false;
-        if (!hasRole)
+        var current = await CurrentAclsAsync(role, cancellationToken);
+        foreach (var acl in acls.Where(acl => !current.Contains(acl)))
         {
-            ThrowOnError(await SendAsync(new JsonObject { ["command"] = "addClientRole", ["username"] = username, ["rolename"] = role }, cancellationToken), null);
+            // An ACL of the same type and topic with another priority or verdict must go before the new one goes in.
+            if (current.FirstOrDefault(c => c.AclType == acl.AclType && c.Topic == acl.Topic) is { } stale)
+            {
+                await RemoveAclAsync(role, stale, cancellationToken);
+                current.Remove(stale);
+            }
+
+            await CommandAsync(new JsonObject
+            {
+                ["command"] = "addRoleACL",
+                ["rolename"] = role,
+                ["acltype"] = acl.AclType,
+                ["topic"] = acl.Topic,
+                ["priority"] = acl.Priority,
+                ["allow"] = acl.Allow,
+            }, cancellationToken);
         }
 
-        ThrowOnError(await SendAsync(new JsonObject { ["command"] = "setClientPassword", ["username"] = username, ["password"] = password }, cancellationToken), null);
-        ThrowOnError(await SendAsync(new JsonObject { ["command"] = "enableClient", ["username"] = username }, cancellationToken), null);
+        foreach (var extra in current.Where(c => !acls.Contains(c)))
+        {
+            await RemoveAclAsync(role, extra, cancellationToken);
+        }
     }
+
+    /// <summary>The role's ACLs as the broker holds them.</summary>
+    public async Task<List<BrokerAcl>> CurrentAclsAsync(string role, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(new JsonObject { ["command"] = "getRole", ["rolename"] = role }, cancellationToken);
+        ThrowOnError(response, tolerated: null);
+        return (response["data"]?["role"]?["acls"]?.AsArray() ?? []).Select(acl => new BrokerAcl(
+                acl!["acltype"]!.GetValue<string>(),
+                acl["topic"]!.GetValue<string>(),
+                acl["allow"]?.GetValue<bool>() ?? false,
+                acl["priority"]?.GetValue<int>() ?? 0))
+            .ToList();
+    }
+
+    private Task RemoveAclAsync(string role, BrokerAcl acl, CancellationToken cancellationToken) =>
+        CommandAsync(new JsonObject { ["command"] = "removeRoleACL", ["rolename"] = role, ["acltype"] = acl.AclType, ["topic"] = acl.Topic }, cancellationToken);
+
+    private async Task CommandAsync(JsonObject command, CancellationToken cancellationToken) =>
+        ThrowOnError(await SendAsync(command, cancellationToken), tolerated: null);
 
     private static JsonObject RoleCommand(string command, string role, IReadOnlyList<BrokerAcl> acls) => new()
     {
@@ -303,11 +416,4 @@ public sealed class DynamicSecurityClient(
         _client.Dispose();
         _connectLock.Dispose();
     }
-}
-
-public sealed class BrokerAccountException : Exception
-{
-    public BrokerAccountException(string message) : base(message) { }
-
-    public BrokerAccountException(string message, Exception inner) : base(message, inner) { }
 }

@@ -3,6 +3,8 @@ namespace IotAspire.Core.Mqtt;
 /// <summary>The broker accounts of the services (created by the Migrations one-shot) and what each may do.</summary>
 public static class ServiceAccounts
 {
+    /// <summary>The broker's dynamic-security administrator, created with the broker's configuration.</summary>
+    public const string AdminUsername = "dynsec-admin";
     public const string WorkerUsername = "deviceworker";
     public const string ApiUsername = "api";
     public const string FleetClaimUsername = "fleet-claim";

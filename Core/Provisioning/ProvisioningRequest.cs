@@ -103,9 +103,7 @@ public sealed record ProvisioningRequest(string DeviceId, string Password, strin
 
     private static bool DeviceIdRules(string deviceId, out string? error)
     {
-        error = Protocol.DeviceId.IsValid(deviceId)
-            ? null
-            : $"The topic's device id is not valid: a device id is {Protocol.DeviceId.Rule}.";
+        error = Mqtt.ReservedAccountNames.DeviceIdError(deviceId) is { } reason ? $"The topic's device id cannot be registered. {reason}" : null;
         return error is null;
     }
 

@@ -7,6 +7,9 @@ namespace IotAspire.Core.Shadows;
 /// Shadows in Redis (append-only file on): one hash per device with the document and its version.
 /// An update reads, applies <see cref="ShadowRules"/> in C#, and writes back only if the version is still the
 /// one it read (compare-and-set in Lua); on a concurrent write it starts over, so no update is ever lost.
+/// A request with a clientToken leaves its accepted answer under its fingerprint, written in the same script, for
+/// <see cref="ShadowRequestWindow"/>: the same request again (redelivered after a reconnect) gets that answer and
+/// changes nothing.
 /// </summary>
 public sealed class RedisShadowStore(IConnectionMultiplexer redis, TimeProvider clock) : IShadowStore
 {
@@ -16,15 +19,23 @@ public sealed class RedisShadowStore(IConnectionMultiplexer redis, TimeProvider 
     private const int MaxAttempts = 64;
 
     private static readonly LuaScript CompareAndSet = LuaScript.Prepare("""
+        if @request ~= '' and redis.call('EXISTS', @request) == 1 then
+            return 2
+        end
         local current = redis.call('HGET', @key, 'v')
         if (current or '0') ~= @expected then
             return 0
         end
         redis.call('HSET', @key, 'doc', @doc, 'v', @version)
+        if @request ~= '' then
+            redis.call('SET', @request, @answer, 'EX', @window)
+        end
         return 1
         """);
 
     public static RedisKey Key(string deviceId) => "shadow:" + deviceId;
+
+    private static string RequestKey(string deviceId, string fingerprint) => $"shadow-request:{deviceId}:{fingerprint}";
 
     public async Task<ShadowState?> GetAsync(string deviceId, CancellationToken cancellationToken)
     {
@@ -54,9 +65,16 @@ public sealed class RedisShadowStore(IConnectionMultiplexer redis, TimeProvider 
     {
         var database = redis.GetDatabase();
         var key = Key(deviceId);
+        var fingerprint = update.RequestFingerprint();
+        var request = fingerprint is null ? "" : RequestKey(deviceId, fingerprint);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (request.Length > 0 && await FirstAnswerAsync(database, request) is { } firstAnswer)
+            {
+                return ShadowApplyResult.Repeat(await GetAsync(deviceId, cancellationToken), firstAnswer);
+            }
+
             var current = await GetAsync(deviceId, cancellationToken);
             var result = ShadowRules.Apply(current, update, clock.GetUtcNow());
             if (result.Error is not null)
@@ -67,20 +85,34 @@ public sealed class RedisShadowStore(IConnectionMultiplexer redis, TimeProvider 
             var written = (long)await database.ScriptEvaluateAsync(CompareAndSet, new
             {
                 key,
+                request = (RedisKey)request,
                 expected = (current?.Version ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 doc = result.State!.ToStorage().ToJsonString(),
                 version = result.State.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                answer = result.Accepted!.ToJsonString(),
+                window = (long)ShadowRequestWindow.Length.TotalSeconds,
             });
             if (written == 1)
             {
                 return result;
             }
 
-            // Another writer got in between: back off a little (more with every collision) and re-read.
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1 + Math.Min(attempt, 10))), cancellationToken);
+            if (written == 0)
+            {
+                // Another writer got in between: back off a little (more with every collision) and re-read.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1 + Math.Min(attempt, 10))), cancellationToken);
+            }
+
+            // 2: the same request was applied meanwhile; the next round answers it.
         }
 
         throw new InvalidOperationException($"The shadow of {deviceId} changed {MaxAttempts} times while updating it; giving up.");
+    }
+
+    private static async Task<JsonObject?> FirstAnswerAsync(IDatabase database, string request)
+    {
+        var answer = await database.StringGetAsync(request);
+        return answer.IsNullOrEmpty ? null : JsonNode.Parse((string)answer!)!.AsObject();
     }
 
     public Task DeleteAsync(string deviceId, CancellationToken cancellationToken) =>

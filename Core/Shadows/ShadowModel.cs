@@ -18,6 +18,22 @@ public sealed class ShadowUpdate
     public JsonObject? Reported { get; set; }
     public long? Version { get; init; }
     public string? ClientToken { get; init; }
+
+    /// <summary>
+    /// Identifies a request with a clientToken (null without one): the same token with the same content is the same
+    /// request sent again (an MQTT redelivery, an HTTP retry), which must not be applied twice.
+    /// </summary>
+    public string? RequestFingerprint()
+    {
+        if (ClientToken is null)
+        {
+            return null;
+        }
+
+        var text = string.Join('\n', ClientToken, Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            HasDesired ? Desired?.ToJsonString() ?? "null" : "", HasReported ? Reported?.ToJsonString() ?? "null" : "");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+    }
 }
 
 /// <summary>AWS's error document: {code, message, timestamp, clientToken}.</summary>
@@ -63,5 +79,20 @@ public sealed record ShadowApplyResult(
     bool DeltaCleared,
     ShadowError? Error)
 {
+    /// <summary>
+    /// The request was applied before (same clientToken and content, within <see cref="ShadowRequestWindow"/>): nothing
+    /// changed now; <see cref="Accepted"/> is the first answer again, <see cref="State"/> the current state.
+    /// </summary>
+    public bool Repeated { get; init; }
+
     public static ShadowApplyResult Fail(ShadowError error) => new(null, null, null, null, false, error);
+
+    public static ShadowApplyResult Repeat(ShadowState? current, JsonObject firstAnswer) =>
+        new(current, firstAnswer, null, null, false, null) { Repeated = true };
+}
+
+/// <summary>How long an accepted request with a clientToken is remembered, so that the same request sent again is answered, not applied again.</summary>
+public static class ShadowRequestWindow
+{
+    public static readonly TimeSpan Length = TimeSpan.FromMinutes(10);
 }

@@ -4,7 +4,7 @@ using IotAspire.Core.Protocol;
 
 namespace IotAspire.Core.Shadows;
 
-/// <summary>Publishes to the broker; the worker and the Api each implement it with their own MQTT connection.</summary>
+/// <summary>Publishes to the broker at QoS 1 and returns once the broker has it; the worker and the Api each implement it with their own MQTT connection.</summary>
 public interface IDeviceMessagePublisher
 {
     Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken);
@@ -12,23 +12,37 @@ public interface IDeviceMessagePublisher
 
 /// <summary>
 /// Tells the device and the apps what an update did, as AWS does: update/accepted (or rejected), update/documents,
-/// update/delta (retained, cleared with an empty retained message once reported catches up), and a "shadow" event.
-/// Used by the worker (device updates) and the Api (app updates of desired), so both behave the same.
+/// update/delta (retained, kept equal to the stored shadow's delta: see <see cref="RetainedDelta"/>), and a "shadow"
+/// event. Used by the worker (device updates) and the Api (app updates of desired), so both behave the same.
 /// </summary>
-public sealed class ShadowNotifier(IDeviceMessagePublisher mqtt, IDeviceEventPublisher events, TimeProvider clock)
+public sealed class ShadowNotifier(
+    IDeviceMessagePublisher mqtt, IDeviceEventPublisher events, RetainedDelta retainedDelta, RetainedDeltaRepairs repairs, TimeProvider clock)
 {
+    /// <summary>
+    /// Publishes the accepted update's messages. On failure the retained delta is handed to <see cref="RetainedDeltaRepairs"/>
+    /// (so it still ends as the stored one) and the exception goes to the caller, whose update is stored either way.
+    /// </summary>
     public async Task AcceptedAsync(string deviceId, ShadowApplyResult result, CancellationToken cancellationToken)
     {
-        await mqtt.PublishAsync(ShadowTopics.UpdateAccepted(deviceId), Utf8(result.Accepted!), retain: false, cancellationToken);
-        await mqtt.PublishAsync(ShadowTopics.UpdateDocuments(deviceId), Utf8(result.Documents!), retain: false, cancellationToken);
-        if (result.DeltaMessage is not null)
+        var deltaChanged = !result.Repeated && (result.DeltaMessage is not null || result.DeltaCleared);
+        try
         {
-            await mqtt.PublishAsync(ShadowTopics.UpdateDelta(deviceId), Utf8(result.DeltaMessage), retain: true, cancellationToken);
+            await mqtt.PublishAsync(ShadowTopics.UpdateAccepted(deviceId), Utf8(result.Accepted!), retain: false, cancellationToken);
+            if (result.Repeated)
+            {
+                return; // The same request again: only its answer. The change and its messages went out the first time.
+            }
+
+            await mqtt.PublishAsync(ShadowTopics.UpdateDocuments(deviceId), Utf8(result.Documents!), retain: false, cancellationToken);
+            if (deltaChanged)
+            {
+                await retainedDelta.PublishAsync(deviceId, result.DeltaMessage, cancellationToken);
+            }
         }
-        else if (result.DeltaCleared)
+        catch when (deltaChanged)
         {
-            // An empty retained message removes the retained delta: nothing is outstanding any more.
-            await mqtt.PublishAsync(ShadowTopics.UpdateDelta(deviceId), ReadOnlyMemory<byte>.Empty, retain: true, cancellationToken);
+            repairs.Schedule(deviceId);
+            throw;
         }
 
         var state = result.State!;
@@ -43,5 +57,5 @@ public sealed class ShadowNotifier(IDeviceMessagePublisher mqtt, IDeviceEventPub
     public Task RejectedAsync(string deviceId, ShadowError error, CancellationToken cancellationToken) =>
         mqtt.PublishAsync(ShadowTopics.UpdateRejected(deviceId), Utf8(error.ToDocument(clock.GetUtcNow())), retain: false, cancellationToken);
 
-    private static ReadOnlyMemory<byte> Utf8(JsonNode node) => System.Text.Encoding.UTF8.GetBytes(node.ToJsonString());
+    internal static ReadOnlyMemory<byte> Utf8(JsonNode node) => System.Text.Encoding.UTF8.GetBytes(node.ToJsonString());
 }

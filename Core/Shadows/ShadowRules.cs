@@ -171,23 +171,31 @@ public static class ShadowRules
 
         var delta = next.Delta();
         var previousDelta = current?.Delta();
-        JsonObject? deltaMessage = null;
-        if (delta is not null && !JsonNode.DeepEquals(delta, previousDelta))
+        var deltaMessage = delta is not null && !JsonNode.DeepEquals(delta, previousDelta) ? DeltaMessage(next, update.ClientToken) : null;
+        return new ShadowApplyResult(next, accepted, documents, deltaMessage, DeltaCleared: delta is null && previousDelta is not null, Error: null);
+    }
+
+    /// <summary>The update/delta message of a stored state (AWS shape), or null when desired and reported agree.</summary>
+    public static JsonObject? DeltaMessage(ShadowState state, string? clientToken = null)
+    {
+        if (state.Delta() is not { } delta)
         {
-            deltaMessage = new JsonObject
-            {
-                ["version"] = next.Version,
-                ["timestamp"] = timestamp,
-                ["state"] = delta,
-                ["metadata"] = MetadataSubset(next.DesiredMetadata, delta),
-            };
-            if (update.ClientToken is not null)
-            {
-                deltaMessage["clientToken"] = update.ClientToken;
-            }
+            return null;
         }
 
-        return new ShadowApplyResult(next, accepted, documents, deltaMessage, DeltaCleared: delta is null && previousDelta is not null, Error: null);
+        var message = new JsonObject
+        {
+            ["version"] = state.Version,
+            ["timestamp"] = state.Timestamp,
+            ["state"] = delta,
+            ["metadata"] = MetadataSubset(state.DesiredMetadata, delta),
+        };
+        if (clientToken is not null)
+        {
+            message["clientToken"] = clientToken;
+        }
+
+        return message;
     }
 
     /// <summary>Fields of desired that reported lacks or holds differently; objects compared field by field, arrays whole.</summary>

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace IotAspire.DeviceWorker.Data;
 
@@ -7,7 +8,7 @@ public static class DatabaseErrors
 {
     /// <summary>
     /// Errors worth waiting out: the database is unreachable, restarting (a pooled connection it killed),
-    /// overloaded, or chose us as a deadlock victim. Anything else is about the data or the code.
+    /// overloaded, or chose us as a deadlock victim.
     /// </summary>
     public static bool IsTransient(Exception exception) => exception switch
     {
@@ -19,5 +20,22 @@ public static class DatabaseErrors
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is SocketException or IOException or TimeoutException,
         SocketException or IOException or TimeoutException => true,
         _ => false,
+    };
+
+    /// <summary>
+    /// A failure that says nothing about the message being handled, so dead-lettering it would only dead-letter every
+    /// message after it too: the database or Redis is away (<see cref="IsTransient"/>), or the database refuses for a
+    /// reason of its own (a missing table or column, missing permissions, a read-only server, an internal error).
+    /// Only a data exception (SQLSTATE class 22) or an integrity violation (23) can be one message's fault.
+    /// </summary>
+    public static bool IsSystemic(Exception exception) => exception switch
+    {
+        PostgresException pg => !pg.SqlState.StartsWith("22", StringComparison.Ordinal) && !pg.SqlState.StartsWith("23", StringComparison.Ordinal),
+        NpgsqlException => true,
+        RedisConnectionException or RedisTimeoutException => true,
+        RedisServerException redis => redis.Message.StartsWith("LOADING", StringComparison.Ordinal)
+            || redis.Message.StartsWith("READONLY", StringComparison.Ordinal)
+            || redis.Message.StartsWith("MISCONF", StringComparison.Ordinal),
+        _ => IsTransient(exception),
     };
 }

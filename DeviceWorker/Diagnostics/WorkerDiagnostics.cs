@@ -23,16 +23,17 @@ public sealed class WorkerDiagnostics
         PointsWritten = meter.CreateCounter<long>(Prefix + "points.written", "{point}", "Telemetry points inserted (redelivered duplicates not counted).");
         DeadLetters = meter.CreateCounter<long>(Prefix + "dead_letters", "{message}", "Messages written to the dead-letter table, by reason kind.");
         DeadLetterFailures = meter.CreateCounter<long>(Prefix + "dead_letters.failed", "{message}", "Dead-letter writes that failed.");
-        HandlerFailures = meter.CreateCounter<long>(Prefix + "handler.failures", "{message}", "Message handlers that threw.");
+        HandlerFailures = meter.CreateCounter<long>(Prefix + "handler.failures", "{message}", "Message handlers that threw because of the message (dead-lettered).");
+        SystemicFailures = meter.CreateCounter<long>(Prefix + "handler.systemic_failures", "{attempt}", "Handler attempts that failed for a reason not the message's (database or Redis away or refusing); retried, not dead-lettered.");
         BatchRetries = meter.CreateCounter<long>(Prefix + "batch.retries", "{batch}", "Telemetry batch writes retried after a database error.");
         BatchDuration = meter.CreateHistogram<double>(Prefix + "batch.duration", "s", "Time to write and commit one telemetry batch.");
         BatchPoints = meter.CreateHistogram<long>(Prefix + "batch.points", "{point}", "Points per telemetry batch.");
-        ShadowUpdates = meter.CreateCounter<long>(Prefix + "shadow.updates", "{update}", "Device shadow updates, by outcome (accepted, or the rejection code).");
+        ShadowUpdates = meter.CreateCounter<long>(Prefix + "shadow.updates", "{update}", "Device shadow updates, by outcome (accepted, repeated, or the rejection code).");
         ShadowNotificationFailures = meter.CreateCounter<long>(Prefix + "shadow.notification_failures", "{update}", "Accepted shadow updates whose replies or event could not be published.");
         PresenceChanges = meter.CreateCounter<long>(Prefix + "presence.changes", "{change}", "Status messages by outcome: applied, unchanged (a repeated state) or stale (older than the recorded one).");
         EventPublishFailures = meter.CreateCounter<long>(Prefix + "events.publish_failures", "{event}", "Device events (telemetry, presence) that could not be appended to the Redis stream.");
         EventsDropped = meter.CreateCounter<long>(Prefix + "events.dropped", "{event}", "Telemetry events dropped because the queue to Redis was full.");
-        ProvisioningRequests = meter.CreateCounter<long>(Prefix + "provisioning.requests", "{request}", "Fleet provisioning requests by outcome: accepted, or the rejection code (400, 409, 503).");
+        ProvisioningRequests = meter.CreateCounter<long>(Prefix + "provisioning.requests", "{request}", "Fleet provisioning requests by outcome: accepted, or the rejection code (400, 409, 429, 503).");
         ProvisioningAnswerFailures = meter.CreateCounter<long>(Prefix + "provisioning.answer_failures", "{request}", "Provisioning answers that could not be published.");
     }
 
@@ -46,6 +47,7 @@ public sealed class WorkerDiagnostics
     public Counter<long> DeadLetters { get; }
     public Counter<long> DeadLetterFailures { get; }
     public Counter<long> HandlerFailures { get; }
+    public Counter<long> SystemicFailures { get; }
     public Counter<long> BatchRetries { get; }
     public Histogram<double> BatchDuration { get; }
     public Histogram<long> BatchPoints { get; }

@@ -28,6 +28,8 @@ public static class DeviceWorkerExtensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WorkerDiagnostics>();
+        builder.Services.AddSingleton<ProcessingHealth>();
+        builder.Services.AddHealthChecks().AddCheck<ProcessingHealthCheck>("processing", tags: ["ready"]);
         builder.Services.AddSingleton<IDeadLetterSink, PostgresDeadLetterSink>();
         builder.Services.AddSingleton<IDeviceEventPublisher, RedisDeviceEventPublisher>();
 
@@ -80,8 +82,7 @@ public static class DeviceWorkerExtensions
     /// <summary>The device side of shadows: shadow/update and shadow/get, answered over the consumer's connection.</summary>
     public static IHostApplicationBuilder AddDeviceShadows(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<IShadowStore, RedisShadowStore>();
-        builder.Services.AddSingleton<ShadowNotifier>();
+        builder.Services.AddShadowNotifications();
         builder.Services.AddMessageHandler<ShadowUpdateHandler>(ShadowTopics.UpdateFilter);
         builder.Services.AddMessageHandler<ShadowGetHandler>(ShadowTopics.GetFilter);
         return builder;
@@ -103,6 +104,11 @@ public static class DeviceWorkerExtensions
     public static IHostApplicationBuilder AddFleetProvisioning(this IHostApplicationBuilder builder)
     {
         builder.AddBrokerAccounts();
+        builder.Services.AddOptions<ProvisioningOptions>()
+            .Bind(builder.Configuration.GetSection(ProvisioningOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ProvisioningLimiter>();
         builder.Services.AddSingleton<DeviceRegistrar>();
         builder.Services.AddMessageHandler<ProvisioningRequestHandler>(ProvisioningTopics.RequestFilter);
         return builder;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using IotAspire.Core.Protocol;
+using IotAspire.DeviceWorker.Data;
 using IotAspire.DeviceWorker.DeadLetters;
 using IotAspire.DeviceWorker.Diagnostics;
 using IotAspire.DeviceWorker.RateLimiting;
@@ -7,15 +8,22 @@ using IotAspire.DeviceWorker.RateLimiting;
 namespace IotAspire.DeviceWorker.Messaging;
 
 /// <summary>
-/// Routes a message to the handlers whose topic filter matches, each in its own DI scope, and turns every
-/// failure into a dead letter. The outcome tells the consumer whether it may acknowledge.
+/// Routes a message to the handlers whose topic filter matches, each in its own DI scope. A failure that is about
+/// the message becomes a dead letter; one that is not (the database or Redis away or refusing for its own reasons:
+/// <see cref="DatabaseErrors.IsSystemic"/>) is retried with back-off while the worker reports itself unhealthy, so a
+/// broken dependency never dead-letters every message. The outcome tells the consumer whether it may acknowledge.
 /// </summary>
 public sealed partial class MessageDispatcher
 {
+    private static readonly TimeSpan MinRetryDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
+
     private readonly IServiceScopeFactory _scopes;
     private readonly IDeadLetterSink _deadLetters;
     private readonly DeviceRateLimiter _rateLimiter;
     private readonly WorkerDiagnostics _diagnostics;
+    private readonly ProcessingHealth _health;
+    private readonly TimeProvider _time;
     private readonly ILogger<MessageDispatcher> _logger;
 
     public MessageDispatcher(
@@ -24,8 +32,12 @@ public sealed partial class MessageDispatcher
         IDeadLetterSink deadLetters,
         DeviceRateLimiter rateLimiter,
         WorkerDiagnostics diagnostics,
+        ProcessingHealth health,
+        TimeProvider time,
         ILogger<MessageDispatcher> logger)
     {
+        _health = health;
+        _time = time;
         // Identifiers follow registration order, which is stable for one build of the worker.
         Subscriptions = registrations.Select((r, i) => new MessageSubscription((uint)i + 1, r)).ToArray();
         _scopes = scopes;
@@ -61,9 +73,7 @@ public sealed partial class MessageDispatcher
             var handlerType = subscription.Registration.HandlerType;
             try
             {
-                await using var scope = _scopes.CreateAsyncScope();
-                var handler = (IDeviceMessageHandler)scope.ServiceProvider.GetRequiredService(handlerType);
-                await handler.HandleAsync(message, cancellationToken);
+                await HandleWithRetriesAsync(handlerType, message, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -80,6 +90,31 @@ public sealed partial class MessageDispatcher
         }
 
         return DispatchOutcome.Handled;
+    }
+
+    /// <summary>Runs the handler until it succeeds or fails because of the message; systemic failures wait and retry.</summary>
+    private async Task HandleWithRetriesAsync(Type handlerType, DeviceMessage message, CancellationToken cancellationToken)
+    {
+        var delay = MinRetryDelay;
+        while (true)
+        {
+            try
+            {
+                await using var scope = _scopes.CreateAsyncScope();
+                var handler = (IDeviceMessageHandler)scope.ServiceProvider.GetRequiredService(handlerType);
+                await handler.HandleAsync(message, cancellationToken);
+                _health.Recovered(handlerType.Name);
+                return;
+            }
+            catch (Exception ex) when (DatabaseErrors.IsSystemic(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                _diagnostics.SystemicFailures.Add(1, new KeyValuePair<string, object?>("handler", handlerType.Name));
+                _health.Failing(handlerType.Name, ex.Message);
+                LogSystemicFailure(ex, handlerType.Name, message.Topic, delay.TotalSeconds);
+                await Task.Delay(delay, _time, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+            }
+        }
     }
 
     /// <summary>
@@ -151,6 +186,9 @@ public sealed partial class MessageDispatcher
 
     [LoggerMessage(LogLevel.Warning, "Device {DeviceId} exceeded its rate limit ({Rate} messages/s, burst {Burst}): {Dropped} message(s) dropped since the last report; reported at most once a minute")]
     private partial void LogRateLimited(string deviceId, long dropped, double rate, int burst);
+
+    [LoggerMessage(LogLevel.Error, "Handler {Handler} cannot handle a message on {Topic} for a reason that is not the message's; it stays unacknowledged, retrying in {DelaySeconds:0.##} s")]
+    private partial void LogSystemicFailure(Exception exception, string handler, string topic, double delaySeconds);
 
     [LoggerMessage(LogLevel.Error, "Handler {Handler} failed for a message on {Topic}")]
     private partial void LogHandlerFailed(Exception exception, string handler, string topic);

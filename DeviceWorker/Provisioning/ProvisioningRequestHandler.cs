@@ -10,11 +10,13 @@ namespace IotAspire.DeviceWorker.Provisioning;
 /// <summary>
 /// Fleet provisioning by claim: registers the device named by <c>provisioning/{id}/request</c> with the password it
 /// chose (exactly as <c>POST /api/devices</c> does) and answers on <c>provisioning/{id}/response</c>: accepted, or
-/// rejected with 400 (bad request), 409 (the id is registered: never taken over) or 503 (try again later).
+/// rejected with 400 (bad request, or a reserved id), 409 (the id is registered: never taken over), 429 (over the
+/// provisioning rate limits) or 503 (try again later).
 /// The request carries a secret, so it is never logged nor dead-lettered; every outcome is answered instead.
 /// </summary>
 public sealed partial class ProvisioningRequestHandler(
     DeviceRegistrar registrar,
+    ProvisioningLimiter limiter,
     IDeviceMessagePublisher publisher,
     WorkerDiagnostics diagnostics,
     ILogger<ProvisioningRequestHandler> logger) : IDeviceMessageHandler
@@ -24,6 +26,14 @@ public sealed partial class ProvisioningRequestHandler(
         // The filter provisioning/+/request guarantees the shape; the level is answered as sent, even when invalid.
         var segment = ProvisioningTopics.SegmentOf(message.Topic)
             ?? throw new InvalidOperationException($"'{message.Topic}' is not a provisioning request topic.");
+
+        if (!limiter.TryAcquire(segment))
+        {
+            // Refused before any work: a flood costs one small answer per request.
+            await AnswerAsync(segment, "429", ProvisioningResponse.RejectedPayload(429,
+                "Too many provisioning requests; nothing was changed. Try again later, with back-off.", clientToken: null), cancellationToken);
+            return;
+        }
 
         if (!ProvisioningRequest.TryParse(segment, message.Payload.Span, out var request, out var clientToken, out var error))
         {
@@ -39,6 +49,7 @@ public sealed partial class ProvisioningRequestHandler(
     private async Task<(string Outcome, byte[] Answer)> RegisterAsync(ProvisioningRequest request, CancellationToken cancellationToken)
     {
         DeviceRegistration registration;
+        await limiter.Registrations.WaitAsync(cancellationToken);
         try
         {
             registration = await registrar.RegisterAsync(request.DeviceId, request.Name, request.Password, cancellationToken);
@@ -48,6 +59,10 @@ public sealed partial class ProvisioningRequestHandler(
             // The database failed: nothing was registered. The device asks again later.
             LogRegistrationFailed(ex, request.DeviceId);
             return ("503", Unavailable(request));
+        }
+        finally
+        {
+            limiter.Registrations.Release();
         }
 
         switch (registration.Status)
@@ -61,6 +76,9 @@ public sealed partial class ProvisioningRequestHandler(
                     $"The device '{request.DeviceId}' is already registered; its credentials stay as they are. " +
                     "A device that lost its password needs an administrator.",
                     request.ClientToken));
+            case DeviceRegistrationStatus.Refused:
+                return ("400", ProvisioningResponse.RejectedPayload(400,
+                    $"'{request.DeviceId}' names a broker account that is not a device's; it cannot be registered.", request.ClientToken));
             default:
                 return ("503", Unavailable(request));
         }

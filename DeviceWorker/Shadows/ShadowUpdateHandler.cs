@@ -49,15 +49,16 @@ public sealed partial class ShadowUpdateHandler(
             return;
         }
 
-        diagnostics.ShadowUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "accepted"));
+        // "repeated": the same request again (same clientToken and content), answered and not applied twice.
+        diagnostics.ShadowUpdates.Add(1, new KeyValuePair<string, object?>("outcome", result.Repeated ? "repeated" : "accepted"));
         try
         {
             await notifier.AcceptedAsync(deviceId, result, cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // The update is committed: dead-lettering or redelivering it would apply it twice. The device still
-            // gets the current document (and delta) from shadow/get; the failure is logged and counted.
+            // The update is committed: dead-lettering it would be wrong. The device still gets the current document
+            // from shadow/get, the retained delta is repaired in the background; the failure is logged and counted.
             diagnostics.ShadowNotificationFailures.Add(1);
             LogNotificationFailed(ex, deviceId, result.State!.Version);
         }

@@ -10,18 +10,21 @@ namespace IotAspire.DeviceWorker.Telemetry;
 /// <summary>
 /// The single writer: handlers queue their points here and wait; this loop gathers messages into batches
 /// (up to <see cref="TelemetryOptions.MaxBatchPoints"/> points or the linger time) and writes each batch in one
-/// transaction. Database errors are retried with back-off without losing a message; an error that is not
-/// transient is narrowed down to the message that causes it, which alone fails (and is dead-lettered).
+/// transaction. An error that is not about the data (the database away, a missing table, missing permissions) is
+/// retried with back-off, the messages unacknowledged and the worker unhealthy meanwhile; only a data error is
+/// narrowed down to the message that causes it, which alone fails (and is dead-lettered).
 /// </summary>
 public sealed partial class TelemetryBatchWriter : BackgroundService
 {
     private static readonly TimeSpan MinRetryDelay = TimeSpan.FromMilliseconds(200);
+    private const string HealthPart = "telemetry writes";
     private readonly Channel<PendingWrite> _queue;
     private readonly TelemetryStore _store;
     private readonly TelemetryEventRelay _events;
     private readonly TelemetryOptions _options;
     private readonly WorkerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
+    private readonly ProcessingHealth _health;
     private readonly ILogger<TelemetryBatchWriter> _logger;
 
     public TelemetryBatchWriter(
@@ -30,9 +33,11 @@ public sealed partial class TelemetryBatchWriter : BackgroundService
         IOptions<TelemetryOptions> options,
         WorkerDiagnostics diagnostics,
         TimeProvider timeProvider,
+        ProcessingHealth health,
         ILogger<TelemetryBatchWriter> logger)
     {
         _store = store;
+        _health = health;
         _events = events;
         _options = options.Value;
         _diagnostics = diagnostics;
@@ -122,17 +127,19 @@ public sealed partial class TelemetryBatchWriter : BackgroundService
                 _diagnostics.PointsWritten.Add(inserted);
                 activity?.SetTag("iotaspire.batch.rows_inserted", inserted);
                 _events.Committed(batch); // Only queued: Redis never holds up or fails a committed batch.
+                _health.Recovered(HealthPart);
                 return;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 throw;
             }
-            catch (Exception ex) when (DatabaseErrors.IsTransient(ex))
+            catch (Exception ex) when (DatabaseErrors.IsSystemic(ex))
             {
                 activity?.AddException(ex);
                 activity?.SetStatus(ActivityStatusCode.Error);
                 _diagnostics.BatchRetries.Add(1);
+                _health.Failing(HealthPart, ex.Message);
                 LogRetrying(ex, batch.Count, delay.TotalSeconds);
                 await Task.Delay(delay, _timeProvider, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, maxDelay.Ticks));

@@ -40,6 +40,38 @@ public sealed class CommandsApiTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task InvokeCommand_AnswerArrivesWhileTheApiReconnects_StillReturnsTheAnswer()
+    {
+        var credentials = await DeviceCredentials.RegisterAsync(stack, "cmd-reconnect");
+        await using var broker = stack.BrokerAdmin();
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The device drops the Api's broker connection (disabling its account disconnects it) before it answers, so the
+        // answer reaches the broker while no Api replica is connected.
+        await using var device = await TestDevice.ConnectAsync(stack, credentials, MqttProtocolVersion.V500, (_, _) =>
+        {
+            broker.DisableServiceAsync(Core.Mqtt.ServiceAccounts.ApiUsername, CancellationToken.None).GetAwaiter().GetResult();
+            answered.TrySetResult();
+            return new JsonObject { ["status"] = 200, ["payload"] = new JsonObject { ["after"] = "reconnect" } };
+        });
+        await ApiCalls.WaitForOnlineAsync(stack, credentials.Id);
+
+        var call = ApiCalls.InvokeAsync(stack, credentials.Id, "ping", new { timeoutSeconds = 30 });
+        try
+        {
+            await answered.Task.WaitAsync(TimeSpan.FromSeconds(15));
+            await Task.Delay(TimeSpan.FromSeconds(1)); // The answer is in the broker, waiting for the Api's session.
+        }
+        finally
+        {
+            await broker.EnableServiceAsync(Core.Mqtt.ServiceAccounts.ApiUsername, CancellationToken.None);
+        }
+
+        var answer = await call;
+        Assert.True(answer.Status == HttpStatusCode.OK, answer.Text);
+        Assert.Equal("reconnect", answer.Body.GetProperty("payload").GetProperty("after").GetString());
+    }
+
+    [Fact]
     public async Task InvokeCommand_OfflineDevice_Is404Problem()
     {
         var credentials = await DeviceCredentials.RegisterAsync(stack, "cmd-offline");

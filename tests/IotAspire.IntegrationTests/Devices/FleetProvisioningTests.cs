@@ -189,6 +189,35 @@ public sealed class FleetProvisioningTests(StackFixture stack)
     public async Task Simulator_WithTheFleetClaim_ItsDevicesProvisionThemselvesAndSendTelemetry()
     {
         var prefix = $"t-sim-{Environment.ProcessId}-{Random.Shared.Next(1000, 9999)}-";
+
+        var log = await RunSimulatorAsync(prefix, minimumCount: 1);
+
+        Assert.Contains($"Device {prefix}0001 provisioned itself with the fleet claim", log, StringComparison.Ordinal);
+        Assert.Contains($"Device {prefix}0002 provisioned itself with the fleet claim", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulator_RestartedWithItsDevicesRegistered_EveryDeviceIsBackWithNewCredentials()
+    {
+        // What a demo restart with a kept data folder is: the devices are registered, their passwords are gone.
+        var prefix = $"t-simre-{Environment.ProcessId}-{Random.Shared.Next(1000, 9999)}-";
+        await RunSimulatorAsync(prefix, minimumCount: 1);
+        var before = await Task.WhenAll(DeviceIds(prefix).Select(id => Database.CountTelemetryAsync(stack, id)));
+
+        var log = await RunSimulatorAsync(prefix, minimumCount: before.Max() + 2);
+
+        Assert.DoesNotContain("is skipped", log, StringComparison.Ordinal);
+        foreach (var id in DeviceIds(prefix))
+        {
+            Assert.Contains($"Device {id} is already registered", log, StringComparison.Ordinal);
+        }
+    }
+
+    private static string[] DeviceIds(string prefix) => [prefix + "0001", prefix + "0002"];
+
+    /// <summary>Runs the simulator's two devices until each has at least <paramref name="minimumCount"/> points stored; returns its log.</summary>
+    private async Task<string> RunSimulatorAsync(string prefix, long minimumCount)
+    {
         // Built with the AppHost, in the configuration the tests run in (bin/{configuration}/net10.0).
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var simulator = Path.Combine(Path.GetDirectoryName(new Projects.Simulator().ProjectPath)!, "bin", configuration, "net10.0", "IotAspire.Simulator.dll");
@@ -197,6 +226,8 @@ public sealed class FleetProvisioningTests(StackFixture stack)
         start.Environment["DOTNET_ENVIRONMENT"] = "Development";
         start.Environment["ConnectionStrings__mqtt"] = $"mqtt://{stack.Broker.Host}:{stack.Broker.Port}";
         start.Environment["Simulator__ApiBaseAddress"] = stack.ApiAddress.ToString(); // Only needed on a 409.
+        start.Environment["Simulator__Identity__Authority"] = new Uri(stack.IdentityAddress, "realms/iot").ToString();
+        start.Environment["Simulator__Identity__ClientSecret"] = stack.ServiceClientSecret;
         start.Environment["Simulator__FleetClaimPassword"] = stack.FleetClaimPassword;
         start.Environment["Simulator__Devices"] = "2";
         start.Environment["Simulator__IntervalSeconds"] = "1";
@@ -207,9 +238,9 @@ public sealed class FleetProvisioningTests(StackFixture stack)
         var errors = process.StandardError.ReadToEndAsync();
         try
         {
-            foreach (var id in new[] { prefix + "0001", prefix + "0002" })
+            foreach (var id in DeviceIds(prefix))
             {
-                await Eventually.ReturnsAsync(() => Database.CountTelemetryAsync(stack, id), count => count > 0,
+                await Eventually.ReturnsAsync(() => Database.CountTelemetryAsync(stack, id), count => count >= minimumCount,
                     TimeSpan.FromSeconds(30), $"telemetry of the simulated device {id}");
             }
         }
@@ -219,9 +250,7 @@ public sealed class FleetProvisioningTests(StackFixture stack)
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
         }
 
-        var log = await output + await errors;
-        Assert.Contains($"Device {prefix}0001 provisioned itself with the fleet claim", log, StringComparison.Ordinal);
-        Assert.Contains($"Device {prefix}0002 provisioned itself with the fleet claim", log, StringComparison.Ordinal);
+        return await output + await errors;
     }
 
     private static string Request(string password, string? name = null, string? clientToken = null) =>

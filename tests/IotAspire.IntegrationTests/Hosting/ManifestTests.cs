@@ -105,12 +105,12 @@ public sealed class ManifestTests
 
         Assert.StartsWith("container.v", keycloak.GetProperty("type").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("quay.io/keycloak/keycloak:26", keycloak.GetProperty("image").GetString(), StringComparison.Ordinal);
-        Assert.Equal(["start-dev", "--import-realm"], keycloak.GetProperty("args").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(["start", "--import-realm"], keycloak.GetProperty("args").EnumerateArray().Select(a => a.GetString()));
         Assert.Contains(keycloak.GetProperty("bindMounts").EnumerateArray(), mount =>
             mount.GetProperty("target").GetString() == "/opt/keycloak/data/import" &&
             mount.GetProperty("source").GetString()!.Replace('\\', '/').EndsWith("realm", StringComparison.Ordinal) &&
             mount.GetProperty("readOnly").GetBoolean());
-        Assert.Equal(8080, keycloak.GetProperty("bindings").GetProperty("http").GetProperty("targetPort").GetInt32());
+        Assert.Equal(8443, keycloak.GetProperty("bindings").GetProperty("https").GetProperty("targetPort").GetInt32());
 
         var env = keycloak.GetProperty("env");
         Assert.Equal("{keycloak-admin-password.value}", env.GetProperty("KC_BOOTSTRAP_ADMIN_PASSWORD").GetString());
@@ -124,6 +124,26 @@ public sealed class ManifestTests
             Assert.True(input.GetProperty("secret").GetBoolean(), $"{name} is not secret");
             Assert.True(input.TryGetProperty("default", out _), $"{name} has no generated default");
         }
+    }
+
+    [Fact]
+    public async Task Manifest_Identity_IsProductionKeycloakOverHttpsAndServicesRequireHttpsMetadata()
+    {
+        var resources = (await Manifest.Value).GetProperty("resources");
+        var env = resources.GetProperty("identity").GetProperty("env");
+
+        Assert.Equal("{keycloak-hostname.value}", env.GetProperty("KC_HOSTNAME").GetString());
+        Assert.Equal("{keycloak-tls-certificate-file.value}", env.GetProperty("KC_HTTPS_CERTIFICATE_FILE").GetString());
+        Assert.Equal("{keycloak-tls-key-file.value}", env.GetProperty("KC_HTTPS_CERTIFICATE_KEY_FILE").GetString());
+        Assert.Equal("false", env.GetProperty("KC_HTTP_ENABLED").GetString());
+        Assert.Equal("postgres", env.GetProperty("KC_DB").GetString());
+        Assert.Contains("/keycloak", env.GetProperty("KC_DB_URL").GetString(), StringComparison.Ordinal);
+        Assert.False(resources.GetProperty("keycloak-hostname").GetProperty("inputs").GetProperty("value").TryGetProperty("default", out _),
+            "the public host name is the deployer's to set");
+
+        var api = resources.GetProperty("api").GetProperty("env");
+        Assert.Equal("true", api.GetProperty("Identity__RequireHttpsMetadata").GetString());
+        Assert.Equal("{keycloak-hostname.value}/realms/iot", api.GetProperty("Identity__Authority").GetString());
     }
 
     [Fact]

@@ -37,6 +37,11 @@ public sealed class StackFixture : IAsyncLifetime
     public string ViewerPassword { get; } = NewSecret();
     public string ServiceClientSecret { get; } = NewSecret();
 
+    // The broker's service accounts, known so that tests can check that an attack left them as they were.
+    public string BrokerAdminPassword { get; } = NewSecret();
+    public string BrokerWorkerPassword { get; } = NewSecret();
+    public string BrokerApiPassword { get; } = NewSecret();
+
     /// <summary>The fleet claim's current password: a rotation test replaces it (tests of one collection run one at a time).</summary>
     public string FleetClaimPassword { get; internal set; } = NewSecret();
     public MqttConnection Broker { get; private set; } = null!;
@@ -58,6 +63,9 @@ public sealed class StackFixture : IAsyncLifetime
                 $"Parameters:viewer-password={ViewerPassword}",
                 $"Parameters:identity-service-secret={ServiceClientSecret}",
                 $"Parameters:fleet-claim-password={FleetClaimPassword}",
+                $"Parameters:mqtt-admin-password={BrokerAdminPassword}",
+                $"Parameters:mqtt-worker-password={BrokerWorkerPassword}",
+                $"Parameters:mqtt-api-password={BrokerApiPassword}",
             ],
             (options, _) => options.DisableDashboard = true,
             cancellation.Token);
@@ -108,6 +116,12 @@ public sealed class StackFixture : IAsyncLifetime
         DatabaseConnectionString = await App.GetConnectionStringAsync(ResourceNames.Database, cancellation.Token)
             ?? throw new InvalidOperationException("No iotdb connection string.");
     }
+
+    /// <summary>The broker's dynamic-security administration, as the services use it (Core's client, the admin account).</summary>
+    public DynamicSecurityClient BrokerAdmin() => new(
+        Broker,
+        Microsoft.Extensions.Options.Options.Create(new MqttAdminOptions { Username = ServiceAccounts.AdminUsername, Password = BrokerAdminPassword }),
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<DynamicSecurityClient>.Instance);
 
     /// <summary>The Api as one of the realm's users (admin, operator, viewer).</summary>
     public HttpClient ApiAs(string user) => Tokens.ClientFor(ApiAddress, user);

@@ -84,6 +84,35 @@ public sealed class RevocationTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.Conflict, (await stack.Api.PostAsync($"/api/devices/{device.Id}/reinstate", null)).StatusCode);
     }
 
+    [Fact]
+    public async Task RotateAndRevoke_AtTheSameTime_ARevokedDeviceNeverKeepsAWorkingPassword()
+    {
+        // Rotation and revocation sent together, through both Api replicas, for several devices.
+        var devices = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => DeviceCredentials.RegisterAsync(stack, "rotate-revoke")));
+
+        var outcomes = await Task.WhenAll(devices.Select(async device =>
+        {
+            var rotate = stack.Api.PostAsync($"/api/devices/{device.Id}/credentials", null);
+            var revoke = stack.Api.DeleteAsync($"/api/devices/{device.Id}");
+            using var rotated = await rotate;
+            using var revoked = await revoke;
+            var password = rotated.StatusCode == HttpStatusCode.OK
+                ? (await rotated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("mqtt").GetProperty("password").GetString()
+                : null;
+            return (Device: device, Rotated: rotated.StatusCode, Revoked: revoked.StatusCode, Password: password);
+        }));
+
+        foreach (var (device, rotated, revoked, password) in outcomes)
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoked);
+            Assert.True(rotated is HttpStatusCode.OK or HttpStatusCode.Conflict, $"{device.Id}: rotation answered {(int)rotated}");
+            foreach (var candidate in new[] { device.Password, password }.OfType<string>())
+            {
+                Assert.NotEqual(MQTTnet.MqttClientConnectResultCode.Success, await BrokerLogin.TryAsync(stack, device.Username, candidate, device.Id));
+            }
+        }
+    }
+
     private static MqttClientOptions Options(DeviceCredentials device) =>
         new MqttClientOptionsBuilder()
             .WithTcpServer(device.Host, device.Port)

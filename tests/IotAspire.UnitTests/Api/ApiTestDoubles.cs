@@ -42,21 +42,27 @@ internal sealed class RecordingBrokerAccounts : IBrokerAccounts
         return Task.CompletedTask;
     }
 
-    public Task DisableClientAsync(string username, CancellationToken cancellationToken)
+    public Task DisableDeviceAsync(string deviceId, CancellationToken cancellationToken)
     {
-        Calls.Add($"disable {username}");
+        Calls.Add($"disable {deviceId}");
         return Task.CompletedTask;
     }
 
-    public Task EnableClientAsync(string username, CancellationToken cancellationToken)
+    public Task SetServicePasswordAsync(string username, string password, CancellationToken cancellationToken)
+    {
+        Calls.Add($"password {username}");
+        return Task.CompletedTask;
+    }
+
+    public Task EnableServiceAsync(string username, CancellationToken cancellationToken)
     {
         Calls.Add($"enable {username}");
         return Task.CompletedTask;
     }
 
-    public Task SetClientPasswordAsync(string username, string password, CancellationToken cancellationToken)
+    public Task DisableServiceAsync(string username, CancellationToken cancellationToken)
     {
-        Calls.Add($"password {username}");
+        Calls.Add($"disable {username}");
         return Task.CompletedTask;
     }
 

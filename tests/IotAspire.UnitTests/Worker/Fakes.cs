@@ -101,6 +101,7 @@ public static class DispatcherComposition
         services.AddLogging();
         services.AddMetrics();
         services.AddSingleton<WorkerDiagnostics>();
+        services.AddSingleton<ProcessingHealth>();
         services.AddSingleton<IDeadLetterSink>(deadLetters);
         services.AddSingleton(handled);
         services.AddSingleton(clock ?? TimeProvider.System);

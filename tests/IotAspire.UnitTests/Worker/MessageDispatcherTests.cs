@@ -116,6 +116,49 @@ public class MessageDispatcherTests
         Assert.Equal("{}"u8.ToArray(), deadLetter.Payload.ToArray());
     }
 
+    [Theory]
+    [InlineData("42P01")] // undefined_table: the schema is not what the worker expects
+    [InlineData("42501")] // insufficient_privilege
+    [InlineData("25006")] // read_only_sql_transaction: a standby
+    public async Task DispatchAsync_HandlerMeetsASystemicDatabaseError_RetriesAndDeadLettersNothing(string sqlState)
+    {
+        var failures = new SystemicFailures(sqlState, times: 2);
+        var dispatcher = Dispatcher(s => s.AddSingleton(failures).AddMessageHandler<FailingThenWorkingHandler>("devices/+/alarms"));
+
+        var outcome = await dispatcher.DispatchAsync(Message("devices/dev-1/alarms", "{}"), CancellationToken.None);
+
+        Assert.Equal(DispatchOutcome.Handled, outcome);
+        Assert.Empty(_deadLetters.Written);
+        Assert.Equal(3, failures.Attempts);
+        Assert.Single(_handled.Of<FailingThenWorkingHandler>());
+    }
+
+    [Fact]
+    public async Task DispatchAsync_HandlerMeetsADataError_DeadLettersAtOnce()
+    {
+        var failures = new SystemicFailures("22P02", times: 1); // invalid_text_representation: this message's data
+        var dispatcher = Dispatcher(s => s.AddSingleton(failures).AddMessageHandler<FailingThenWorkingHandler>("devices/+/alarms"));
+
+        var outcome = await dispatcher.DispatchAsync(Message("devices/dev-1/alarms", "{}"), CancellationToken.None);
+
+        Assert.Equal(DispatchOutcome.DeadLettered, outcome);
+        Assert.Equal(1, failures.Attempts);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_SystemicErrorUntilShutdown_LeavesTheMessageUnacknowledged()
+    {
+        var failures = new SystemicFailures("42P01", times: int.MaxValue);
+        var dispatcher = Dispatcher(s => s.AddSingleton(failures).AddMessageHandler<FailingThenWorkingHandler>("devices/+/alarms"));
+        using var shutdown = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => dispatcher.DispatchAsync(Message("devices/dev-1/alarms", "{}"), shutdown.Token));
+
+        Assert.Empty(_deadLetters.Written);
+        Assert.True(failures.Attempts >= 2);
+    }
+
     [Fact]
     public async Task DispatchAsync_HandlerThrowsAndDeadLetterFails_IsNotAcknowledged()
     {
@@ -207,6 +250,32 @@ public class MessageDispatcherTests
     public void AddMessageHandler_InvalidFilter_Throws(string filter)
     {
         Assert.Throws<ArgumentException>(() => new ServiceCollection().AddMessageHandler<AlarmHandler>(filter));
+    }
+
+    /// <summary>Throws a PostgreSQL error with the given SQLSTATE for the first <c>times</c> attempts.</summary>
+    private sealed class SystemicFailures(string sqlState, int times)
+    {
+        private int _attempts;
+
+        public int Attempts => _attempts;
+
+        public void Next()
+        {
+            if (Interlocked.Increment(ref _attempts) <= times)
+            {
+                throw new Npgsql.PostgresException("simulated", "ERROR", "ERROR", sqlState);
+            }
+        }
+    }
+
+    private sealed class FailingThenWorkingHandler(SystemicFailures failures, HandledMessages handled) : IDeviceMessageHandler
+    {
+        public Task HandleAsync(DeviceMessage message, CancellationToken cancellationToken)
+        {
+            failures.Next();
+            handled.Received.Enqueue((nameof(FailingThenWorkingHandler), message));
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class CancelledHandler : IDeviceMessageHandler

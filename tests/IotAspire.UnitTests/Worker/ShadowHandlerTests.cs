@@ -18,6 +18,10 @@ public sealed class ShadowHandlerTests
     private readonly RecordingDevicePublisher _mqtt = new();
     private readonly RecordingEventPublisher _events = new();
     private readonly RecordingDeadLetterSink _deadLetters = new();
+    private readonly RetainedDeltaRepairs _repairs;
+
+    public ShadowHandlerTests() =>
+        _repairs = new RetainedDeltaRepairs(new RetainedDelta(_mqtt, _store), NullLogger<RetainedDeltaRepairs>.Instance);
 
     [Fact]
     public async Task Update_Reported_PublishesAcceptedDocumentsAndAShadowEvent()
@@ -101,11 +105,37 @@ public sealed class ShadowHandlerTests
         Assert.NotNull(rejected["timestamp"]);
     }
 
-    private Task UpdateAsync(string deviceId, string payload)
+    [Fact]
+    public async Task Update_DeltaCannotBePublished_SchedulesARepairOfTheRetainedDelta()
+    {
+        _mqtt.Fail = true;
+
+        await UpdateAsync("dev-8", """{"state":{"desired":{"led":"on"}}}""");
+
+        Assert.Equal(1, _repairs.Pending);
+    }
+
+    [Fact]
+    public async Task Update_SameRequestAgain_IsAnsweredWithTheFirstAnswerOnly()
+    {
+        var store = new RepeatingShadowStore(_store);
+        await UpdateAsync("dev-9", """{"state":{"reported":{"led":"on"}},"clientToken":"once"}""", store);
+        _mqtt.Clear();
+        _events.Published.Clear();
+
+        await UpdateAsync("dev-9", """{"state":{"reported":{"led":"on"}},"clientToken":"once"}""", store);
+
+        Assert.Equal(["devices/dev-9/shadow/update/accepted"], _mqtt.Topics);
+        Assert.Equal(1, _mqtt.Json("devices/dev-9/shadow/update/accepted")["version"]!.GetValue<long>());
+        Assert.Empty(_events.Published);
+        Assert.Equal(1, (await _store.GetAsync("dev-9", CancellationToken.None))!.Version);
+    }
+
+    private Task UpdateAsync(string deviceId, string payload, IShadowStore? store = null)
     {
         var clock = new FixedClock(Now);
-        var handler = new ShadowUpdateHandler(
-            _store, new ShadowNotifier(_mqtt, _events, clock), _deadLetters, Diagnostics(), NullLogger<ShadowUpdateHandler>.Instance);
+        var notifier = new ShadowNotifier(_mqtt, _events, new RetainedDelta(_mqtt, store ?? _store), _repairs, clock);
+        var handler = new ShadowUpdateHandler(store ?? _store, notifier, _deadLetters, Diagnostics(), NullLogger<ShadowUpdateHandler>.Instance);
         return handler.HandleAsync(Message($"devices/{deviceId}/shadow/update", payload), CancellationToken.None);
     }
 
@@ -147,6 +177,33 @@ internal sealed class InMemoryShadowStore(DateTimeOffset now) : IShadowStore
         Task.FromResult(_shadows.TryRemove(deviceId, out _));
 }
 
+/// <summary>Remembers accepted requests by fingerprint, as the Redis store does, over another store.</summary>
+internal sealed class RepeatingShadowStore(IShadowStore inner) : IShadowStore
+{
+    private readonly ConcurrentDictionary<string, JsonObject> _answers = new();
+
+    public Task<ShadowState?> GetAsync(string deviceId, CancellationToken cancellationToken) => inner.GetAsync(deviceId, cancellationToken);
+
+    public async Task<ShadowApplyResult> UpdateAsync(string deviceId, ShadowUpdate update, CancellationToken cancellationToken)
+    {
+        var key = deviceId + ":" + update.RequestFingerprint();
+        if (update.RequestFingerprint() is not null && _answers.TryGetValue(key, out var answer))
+        {
+            return ShadowApplyResult.Repeat(await inner.GetAsync(deviceId, cancellationToken), answer);
+        }
+
+        var result = await inner.UpdateAsync(deviceId, update, cancellationToken);
+        if (result.Accepted is not null && update.RequestFingerprint() is not null)
+        {
+            _answers[key] = result.Accepted;
+        }
+
+        return result;
+    }
+
+    public Task DeleteAsync(string deviceId, CancellationToken cancellationToken) => inner.DeleteAsync(deviceId, cancellationToken);
+}
+
 internal sealed class RecordingDevicePublisher : IDeviceMessagePublisher
 {
     private readonly ConcurrentQueue<(string Topic, byte[] Payload, bool Retain)> _published = new();
@@ -157,6 +214,10 @@ internal sealed class RecordingDevicePublisher : IDeviceMessagePublisher
 
     public JsonObject Json(string topic) =>
         JsonNode.Parse(_published.Single(p => p.Topic == topic).Payload)!.AsObject();
+
+    /// <summary>What the broker would keep as the topic's retained message (null: none, or cleared).</summary>
+    public JsonObject? Retained(string topic) =>
+        _published.LastOrDefault(p => p.Topic == topic && p.Retain) is { Payload.Length: > 0 } last ? JsonNode.Parse(last.Payload)!.AsObject() : null;
 
     public void Clear() => _published.Clear();
 
