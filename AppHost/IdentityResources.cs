@@ -44,7 +44,10 @@ public static class IdentityResourcesExtensions
             ? AddKeycloak(builder, realmFolder).WithRealmSecrets(admin, @operator, viewer, serviceSecret)
             : builder.AddProject<Projects.IdentityProvider>(ResourceNames.Identity)
                 .WithEnvironment("Realm__File", Path.Combine(realmFolder, "iot-realm.json"))
-                .WithHttpHealthCheck("/health")
+                // Its keys outlive a restart, as Keycloak's do in its database: issued tokens and sessions stay valid.
+                .WithEnvironment("Realm__KeyDirectory", Path.Combine(DataRoot.Resolve(builder.Configuration), "identity"))
+                .WithHealthProbes()
+                .WithRestartOnExit()
                 .WithRealmSecrets(admin, @operator, viewer, serviceSecret);
 
         var endpoint = resource.GetEndpoint("http");
@@ -121,7 +124,8 @@ public static class IdentityResourcesExtensions
             .WithEnvironment("KC_BOOTSTRAP_ADMIN_USERNAME", "admin")
             .WithEnvironment("KC_BOOTSTRAP_ADMIN_PASSWORD", keycloakAdmin)
             .WithEnvironment("KC_HEALTH_ENABLED", "true")
-            .WithHttpHealthCheck("/health/ready", endpointName: "management");
+            .WithHttpHealthCheck("/health/ready", endpointName: "management")
+            .WithRestartOnExit();
     }
 
     /// <summary>The values of the realm file's ${IOT_*} placeholders.</summary>

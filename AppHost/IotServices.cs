@@ -13,7 +13,7 @@ public static class IotServices
         var fleetClaimPassword = AddFleetClaimPassword(builder);
         var identity = builder.AddIdentity(infra);
 
-        // Schema and broker service accounts, once, before any service starts.
+        // Schema and broker service accounts, once, before any service starts (a one-shot: its exit is its success).
         var migrations = builder.AddService<Projects.Migrations>(ResourceNames.Migrations)
             .WithDatabase(infra)
             .WithBroker(infra)
@@ -36,13 +36,14 @@ public static class IotServices
             .WithEnvironment("Mqtt__Username", ServiceAccounts.ApiUsername)
             .WithEnvironment("Mqtt__Password", apiBrokerPassword)
             .WithReplicas(apiReplicas)
+            .WithRestartOnExit()
             .WithEndpoint("http", endpoint => endpoint.IsProxied = apiReplicas > 1)
             // Any OIDC provider would do: these two settings are all the Api knows of it.
             .WithEnvironment("Identity__Authority", identity.Authority)
             .WithEnvironment("Identity__RequireHttpsMetadata", identity.RequireHttpsMetadata ? "true" : "false")
             .WaitFor(identity.Resource)
             .WaitForCompletion(migrations)
-            .WithHttpHealthCheck("/health")
+            .WithHealthProbes()
             .WithUrlForEndpoint("http", url => url.DisplayText = "API")
             .WithUrl("/scalar", "API reference (Scalar)");
 
@@ -53,18 +54,21 @@ public static class IotServices
             .WithEnvironment("Mqtt__Username", ServiceAccounts.WorkerUsername)
             .WithEnvironment("Mqtt__Password", broker.WorkerPassword)
             .WithBrokerAdmin(broker) // Fleet provisioning creates device accounts.
+            .WithRestartOnExit()
             .WaitForCompletion(migrations)
-            .WithHttpHealthCheck("/health");
+            .WithHealthProbes();
 
         builder.AddService<Projects.Archiver>(ResourceNames.Archiver)
             .WithDatabase(infra)
+            .WithRestartOnExit()
             .WaitForCompletion(migrations)
-            .WithHttpHealthCheck("/health");
+            .WithHealthProbes();
 
         builder.AddService<Projects.Dashboard>(ResourceNames.Dashboard)
             .WithReference(api)
+            .WithRestartOnExit()
             .WaitFor(api)
-            .WithHttpHealthCheck("/health");
+            .WithHealthProbes();
 
         AddSimulator(builder, infra, api, identity, fleetClaimPassword);
     }
@@ -85,6 +89,7 @@ public static class IotServices
 
         builder.AddService<Projects.Simulator>(ResourceNames.Simulator)
             .WithReference(api)
+            .WithRestartOnExit()
             .WaitFor(api)
             .WithReference(infra.Mqtt)
             .WithEnvironment("Simulator__Devices", devices.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -102,6 +107,14 @@ public static class IotServices
     /// </summary>
     private static IResourceBuilder<ParameterResource> AddFleetClaimPassword(IDistributedApplicationBuilder builder) =>
         builder.AddParameter("fleet-claim-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+
+    /// <summary>
+    /// Readiness on /health (every check, dependencies included: also what the AppHost waits for) and liveness on /alive
+    /// (the process answers), for the local run and for the deployment manifest (<see cref="ManifestDeploymentHints"/>).
+    /// </summary>
+    public static IResourceBuilder<T> WithHealthProbes<T>(this IResourceBuilder<T> service)
+        where T : IResourceWithEndpoints, IResourceWithProbes =>
+        service.WithHttpProbe(ProbeType.Readiness, "/health").WithHttpProbe(ProbeType.Liveness, "/alive");
 
     /// <summary>
     /// A service reads only ConnectionStrings__* and service discovery: Aspire's extra per-resource variables

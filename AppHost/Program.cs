@@ -6,5 +6,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 var broker = builder.AddBrokerSecrets();
 var infra = builder.AddInfrastructure(broker);
 builder.AddIotServices(infra, broker);
+builder.AddResourceSupervisor();
+builder.AddManifestDeploymentHints();
 
 builder.Build().Run();

@@ -9,6 +9,10 @@ command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v jq >/dev/null 2>&1 || missing+=(jq)  # the README's token examples
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# The broker's start gate is a small plugin built from source at its first start (AppHost/infra/gate).
+command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+[ -f /usr/include/mosquitto_broker.h ] || missing+=(mosquitto-dev)
+[ -f /usr/include/mosquitto.h ] || missing+=(libmosquitto-dev)
 if [ "${1:-}" = "--tests" ]; then
   # The browser tests drive the system's Chromium through Playwright (no browser download).
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)

@@ -27,8 +27,12 @@ public sealed class ApiMqttOptions
     [Range(1, 3600)]
     public int KeepAliveSeconds { get; set; } = 15;
 
+    /// <summary>
+    /// The longest wait between two connection attempts (the first is at once). Short on purpose: after a broker restart
+    /// devices are let in only once the worker has subscribed again, so its reconnect decides how long they wait.
+    /// </summary>
     [Range(1, 300)]
-    public int MaxReconnectDelaySeconds { get; set; } = 10;
+    public int MaxReconnectDelaySeconds { get; set; } = 1;
 
     /// <summary>How long a publish waits for a (re)connection before it fails.</summary>
     [Range(0, 60)]

@@ -24,12 +24,14 @@ public static class ContainerInfrastructure
     {
         var postgres = builder.AddPostgres("postgres")
             .WithDataVolume()
-            .WithLifetime(ContainerLifetime.Session);
+            .WithLifetime(ContainerLifetime.Session)
+            .WithRestartOnExit();
         var database = postgres.AddDatabase(Core.ResourceNames.Database);
 
         var redis = builder.AddRedis(Core.ResourceNames.Redis)
             .WithDataVolume()
-            .WithArgs(AppendOnlyFile);
+            .WithArgs(AppendOnlyFile)
+            .WithRestartOnExit();
 
         var mqttPort = Ports.FromConfiguration(builder.Configuration, "Infra:Ports:Mqtt", 1883);
         var mqttTlsPort = Ports.FromConfiguration(builder.Configuration, "Infra:Ports:MqttTls", 8883);
@@ -47,8 +49,11 @@ public static class ContainerInfrastructure
             .WithEnvironment("MQTT_DATA_DIR", "/mosquitto/data")
             .WithEnvironment("MQTT_ADMIN_USER", ServiceAccounts.AdminUsername)
             .WithEnvironment("MQTT_ADMIN_PASSWORD", broker.AdminPassword)
+            .WithEnvironment("MQTT_GATE_OPENER", ServiceAccounts.WorkerUsername)
+            .WithEnvironment("MQTT_GATE_EXEMPT", string.Join(',', ServiceAccounts.GateExempt))
             .WithEnvironment("MQTT_TLS_PORT", "8883")
-            .WithEnvironment("MQTT_TLS_DIR", "/mosquitto/certs");
+            .WithEnvironment("MQTT_TLS_DIR", "/mosquitto/certs")
+            .WithRestartOnExit();
         mqtt.WithProbe(ct => Probes.MqttAsync(mqtt.Resource.ConnectionStringExpression, broker.AdminPassword, ct));
 
         return new InfraResources(

@@ -16,7 +16,22 @@ internal static class DataRoot
         return string.IsNullOrWhiteSpace(kept) ? RunsParent : Path.GetFullPath(kept);
     }
 
+    /// <summary>This run's folder, the same for every caller of one AppHost (remembered in its configuration).</summary>
     public static string Resolve(IConfiguration configuration)
+    {
+        if (configuration[ResolvedKey] is { Length: > 0 } resolved)
+        {
+            return resolved;
+        }
+
+        var path = ResolveNew(configuration);
+        configuration[ResolvedKey] = path;
+        return path;
+    }
+
+    private const string ResolvedKey = "Infra:ResolvedDataRoot";
+
+    private static string ResolveNew(IConfiguration configuration)
     {
         var kept = configuration["Infra:DataRoot"];
         if (!string.IsNullOrWhiteSpace(kept))

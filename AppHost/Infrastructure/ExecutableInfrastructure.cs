@@ -20,7 +20,8 @@ public static class ExecutableInfrastructure
             .WithEnvironment("PG_PORT", pgPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("PG_DATA_DIR", Path.Combine(dataRoot, "postgres"))
             .WithEnvironment("PG_PASSWORD", pgPassword)
-            .WithEndpoint(port: pgPort, targetPort: pgPort, scheme: "tcp", name: "tcp", isProxied: false);
+            .WithEndpoint(port: pgPort, targetPort: pgPort, scheme: "tcp", name: "tcp", isProxied: false)
+            .WithRestartOnExit();
         postgres.WithProbe(ct => Probes.PostgresAsync(postgres.Resource.ConnectionStringExpression, ct));
         var database = builder.AddConnectionString(Core.ResourceNames.Database,
             ReferenceExpression.Create($"{postgres.Resource};Database={Core.ResourceNames.Database}"));
@@ -34,6 +35,7 @@ public static class ExecutableInfrastructure
             .WithArgs("--port", redisPortText, "--bind", "127.0.0.1", "--dir", redisData,
                 "--appendonly", "yes", "--appendfsync", "everysec", "--save", "")
             .WithEndpoint(port: redisPort, targetPort: redisPort, scheme: "tcp", name: "tcp", isProxied: false)
+            .WithRestartOnExit()
             .WithProbe(ct => Probes.RedisAsync("127.0.0.1", redisPort, ct));
 
         var mqttPort = Ports.FromConfiguration(builder.Configuration, "Infra:Ports:Mqtt", 1883);
@@ -46,10 +48,13 @@ public static class ExecutableInfrastructure
             .WithEnvironment("MQTT_DATA_DIR", Path.Combine(dataRoot, "mosquitto"))
             .WithEnvironment("MQTT_ADMIN_USER", ServiceAccounts.AdminUsername)
             .WithEnvironment("MQTT_ADMIN_PASSWORD", broker.AdminPassword)
+            .WithEnvironment("MQTT_GATE_OPENER", ServiceAccounts.WorkerUsername)
+            .WithEnvironment("MQTT_GATE_EXEMPT", string.Join(',', ServiceAccounts.GateExempt))
             .WithEnvironment("MQTT_TLS_PORT", mqttTlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("MQTT_TLS_DIR", DeviceTls.Prepare(builder))
             .WithEndpoint(port: mqttPort, targetPort: mqttPort, scheme: "tcp", name: "tcp", isProxied: false)
-            .WithEndpoint(port: mqttTlsPort, targetPort: mqttTlsPort, scheme: "tcp", name: DeviceTls.EndpointName, isProxied: false);
+            .WithEndpoint(port: mqttTlsPort, targetPort: mqttTlsPort, scheme: "tcp", name: DeviceTls.EndpointName, isProxied: false)
+            .WithRestartOnExit();
         mqtt.WithProbe(ct => Probes.MqttAsync(mqtt.Resource.ConnectionStringExpression, broker.AdminPassword, ct));
 
         return new InfraResources(

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs Mosquitto with a generated configuration, in both modes (the OS package here, eclipse-mosquitto:2
 # in containers). Env: MQTT_PORT, MQTT_DATA_DIR, MQTT_ADMIN_USER, MQTT_ADMIN_PASSWORD, MQTT_BIND (optional),
-# MQTT_TLS_PORT and MQTT_TLS_DIR (optional: a TLS listener with MQTT_TLS_DIR's ca.crt, server.crt, server.key).
+# MQTT_TLS_PORT and MQTT_TLS_DIR (optional: a TLS listener with MQTT_TLS_DIR's ca.crt, server.crt, server.key),
+# MQTT_GATE_OPENER and MQTT_GATE_EXEMPT (the start gate, below).
 set -eu
 
 data="$MQTT_DATA_DIR"
@@ -17,6 +18,35 @@ done
 if [ -z "$plugin" ]; then
   echo "mosquitto: the dynamic security plugin is not installed" >&2
   exit 1
+fi
+
+# The iotaspire plugin (plugin/iotaspire.c): the start gate (after a start only MQTT_GATE_EXEMPT may connect until
+# MQTT_GATE_OPENER, the worker, has subscribed again: Mosquitto 2.0.11 does not restore shared subscriptions) and the
+# telemetry journal (what the broker acknowledged but may not have saved is published again after an unclean stop).
+# Built here from its source when a C compiler and the broker's headers are at hand, else taken prebuilt.
+here="$(cd "$(dirname "$0")" && pwd)"
+iotaspire=""
+if [ -n "${MQTT_GATE_OPENER:-}" ]; then
+  iotaspire="$data/plugins/iotaspire.so"
+  mkdir -p "$data/plugins"
+  if command -v cc >/dev/null 2>&1 && [ -f /usr/include/mosquitto_broker.h ]; then
+    if [ ! -f "$iotaspire" ] || [ "$here/plugin/iotaspire.c" -nt "$iotaspire" ]; then
+      cc -O2 -Wall -shared -fPIC -o "$iotaspire.tmp" "$here/plugin/iotaspire.c" && mv "$iotaspire.tmp" "$iotaspire"
+    fi
+  elif [ -f /usr/lib/mosquitto/iotaspire.so ]; then
+    iotaspire=/usr/lib/mosquitto/iotaspire.so
+  else
+    echo "mosquitto: the iotaspire plugin cannot be built (install gcc and mosquitto-dev) and no prebuilt one exists" >&2
+    exit 1
+  fi
+fi
+iotaspire_plugin=""
+if [ -n "$iotaspire" ]; then
+  iotaspire_plugin="plugin $iotaspire
+plugin_opt_opener $MQTT_GATE_OPENER
+plugin_opt_exempt ${MQTT_GATE_EXEMPT:-}
+plugin_opt_journal $data/telemetry.journal
+plugin_opt_journal_window 10"
 fi
 
 bind=""
@@ -43,14 +73,22 @@ per_listener_settings false
 listener $MQTT_PORT$bind
 $tls_listener
 allow_anonymous false
+# Ours first: the gate's refusal comes before dynamic security's check (plugins are asked in this order).
+$iotaspire_plugin
 plugin $plugin
 plugin_opt_config_file $data/dynamic-security.json
 
+# Sessions (the worker's, with its unacknowledged and queued messages), retained messages (status, shadow deltas) and
+# accounts survive a restart. A clean stop saves everything. After kill -9 what changed since the last save is gone:
+# the journal covers telemetry (10 s back), and saving every second keeps the rest (retained status and deltas,
+# queued shadow and provisioning requests, which devices retry anyway when unanswered) at most that old.
 persistence true
 persistence_location $data/
-autosave_interval 10
+autosave_interval 1
 
-# Queue generously for offline and slow consumers: the defaults (1000 messages) drop QoS 1 data silently.
+# Queue generously for offline and slow consumers: the defaults (1000 messages) drop QoS 1 data silently while the
+# publisher is told it succeeded. 1,000,000 messages / 1 GB per client: hours of a large fleet's telemetry for a
+# worker that is away; size it for the longest worker outage to ride out.
 max_queued_messages 1000000
 max_queued_bytes 1073741824
 max_inflight_messages 1000

@@ -9,6 +9,9 @@ public static class ServiceAccounts
     public const string ApiUsername = "api";
     public const string FleetClaimUsername = "fleet-claim";
 
+    /// <summary>Accounts the broker lets in while its start gate is closed (<see cref="Protocol.BrokerGate"/>).</summary>
+    public static readonly IReadOnlyList<string> GateExempt = [AdminUsername, WorkerUsername, ApiUsername];
+
     /// <summary>The worker consumes every device topic through shared subscriptions and answers devices.</summary>
     public static readonly IReadOnlyList<BrokerAcl> WorkerAcls =
     [
@@ -17,6 +20,7 @@ public static class ServiceAccounts
         BrokerAcl.PublishReceive("#"),
         BrokerAcl.PublishSend("devices/#"),
         BrokerAcl.PublishSend(Protocol.ProvisioningTopics.ResponseFilter),
+        BrokerAcl.PublishSend(Protocol.BrokerGate.Topic), // Lets devices in after a broker start, once subscribed.
     ];
 
     /// <summary>The Api sends shadow deltas and commands to devices and receives command answers.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using IotAspire.Core;
 using IotAspire.Core.Mqtt;
+using IotAspire.Core.Protocol;
 using IotAspire.DeviceWorker.Diagnostics;
 using IotAspire.DeviceWorker.Messaging;
 using Microsoft.Extensions.Options;
@@ -12,8 +13,9 @@ namespace IotAspire.DeviceWorker.Mqtt;
 
 /// <summary>
 /// Keeps one persistent MQTT 5 session to the broker, subscribes <c>$share/{group}/{filter}</c> at QoS 1 for every
-/// registered handler on every connect (a restarted broker forgets shared subscriptions), and hands each message
-/// to the dispatcher without waiting for it, acknowledging only when it has been durably handled.
+/// registered handler on every connect (a restarted broker forgets shared subscriptions), then opens the broker's
+/// start gate (<see cref="BrokerGate"/>), and hands each message to the dispatcher without waiting for it,
+/// acknowledging only when it has been durably handled.
 /// </summary>
 public sealed partial class MqttConsumer(
     IConfiguration configuration,
@@ -141,6 +143,19 @@ public sealed partial class MqttConsumer(
                     throw new InvalidOperationException($"the broker refused the subscription {sharedFilter}: {item.ResultCode}");
                 }
             }
+        }
+
+        // Subscribed: devices may come in now. After a broker start the gate kept them out until this point, so that
+        // no message was accepted while no shared subscription existed to deliver it to.
+        var opened = await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(BrokerGate.Topic)
+            .WithPayload(BrokerGate.OpenPayload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build(), cancellationToken);
+        if (!opened.IsSuccess)
+        {
+            // Another broker (no gate plugin) or a missing ACL: the worker runs on, but a broker restart can lose messages.
+            LogGateRefused(opened.ReasonCode.ToString(), opened.ReasonString);
         }
 
         LogConnected(clientOptions.ClientId, result.IsSessionPresent, dispatcher.Subscriptions.Count);
@@ -296,6 +311,9 @@ public sealed partial class MqttConsumer(
 
     [LoggerMessage(LogLevel.Information, "Connected to the MQTT broker as {ClientId} (session present: {SessionPresent}); subscribed {Count} filters")]
     private partial void LogConnected(string clientId, bool sessionPresent, int count);
+
+    [LoggerMessage(LogLevel.Warning, "The broker refused to open its start gate ({Reason}: {Detail}); without the gate, messages accepted right after a broker restart can be lost")]
+    private partial void LogGateRefused(string reason, string? detail);
 
     [LoggerMessage(LogLevel.Warning, "Disconnected from the MQTT broker ({Reason}): {Detail}")]
     private partial void LogDisconnected(string reason, string? detail);

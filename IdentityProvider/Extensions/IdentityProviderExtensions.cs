@@ -29,6 +29,11 @@ public static class IdentityProviderExtensions
         var realm = RealmLoader.Load(options.File, name => builder.Configuration[name]);
         builder.Services.AddSingleton(realm);
 
+        if (!string.IsNullOrWhiteSpace(options.KeyDirectory))
+        {
+            ProviderKeys.PersistDataProtection(builder.Services, options.KeyDirectory);
+        }
+
         builder.Services.AddAntiforgery();
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(cookie =>
@@ -58,9 +63,16 @@ public static class IdentityProviderExtensions
 
             server.SetAccessTokenLifetime(options.AccessTokenLifetime ?? realm.AccessTokenLifespan ?? KeycloakDefaultAccessTokenLifetime);
 
-            // Ephemeral keys: every start has new ones and earlier tokens stop validating, which is fine for a local,
-            // throwaway provider (the Api fetches the JWKS again). Deployments use Keycloak.
-            server.AddEphemeralSigningKey().AddEphemeralEncryptionKey();
+            if (string.IsNullOrWhiteSpace(options.KeyDirectory))
+            {
+                server.AddEphemeralSigningKey().AddEphemeralEncryptionKey();
+            }
+            else
+            {
+                server.AddSigningKey(ProviderKeys.Load(options.KeyDirectory, "signing"))
+                    .AddEncryptionKey(ProviderKeys.Load(options.KeyDirectory, "encryption"));
+            }
+
             // Access tokens are plain signed JWTs (RS256) like Keycloak's, so any resource server can read them.
             server.DisableAccessTokenEncryption();
 

@@ -17,6 +17,9 @@ public sealed class IdentityProviderOptions
     /// </summary>
     public Uri? PublicOrigin { get; set; }
 
+    /// <summary>Where the provider keeps its keys across restarts (see <see cref="ProviderKeys"/>); unset, new keys at every start.</summary>
+    public string? KeyDirectory { get; set; }
+
     /// <summary>Access token lifetime; unset, the realm's accessTokenLifespan, else 5 minutes (Keycloak's default).</summary>
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan? AccessTokenLifetime { get; set; }

@@ -146,6 +146,44 @@ public sealed class ManifestTests
         Assert.Equal("{keycloak-hostname.value}/realms/iot", api.GetProperty("Identity__Authority").GetString());
     }
 
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("redis")]
+    [InlineData("mqtt")]
+    [InlineData("identity")]
+    [InlineData("api")]
+    [InlineData("deviceworker")]
+    [InlineData("archiver")]
+    [InlineData("dashboard")]
+    public async Task Manifest_LongRunningResource_IsRestartedAlways(string name)
+    {
+        var resource = (await Manifest.Value).GetProperty("resources").GetProperty(name);
+
+        Assert.Equal("always", resource.GetProperty("restart").GetString());
+    }
+
+    [Fact]
+    public async Task Manifest_Migrations_RunOnceAndAreNotRestarted()
+    {
+        var migrations = (await Manifest.Value).GetProperty("resources").GetProperty("migrations");
+
+        Assert.False(migrations.TryGetProperty("restart", out _));
+    }
+
+    [Theory]
+    [InlineData("api")]
+    [InlineData("deviceworker")]
+    [InlineData("archiver")]
+    [InlineData("dashboard")]
+    public async Task Manifest_Service_HasReadinessAndLivenessProbes(string name)
+    {
+        var probes = (await Manifest.Value).GetProperty("resources").GetProperty(name).GetProperty("probes").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("type").GetString()!, p => p.GetProperty("path").GetString());
+
+        Assert.Equal("/health", probes["readiness"]);
+        Assert.Equal("/alive", probes["liveness"]);
+    }
+
     [Fact]
     public async Task Manifest_Simulator_IsNotDeployed()
     {
