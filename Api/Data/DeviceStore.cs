@@ -1,3 +1,4 @@
+using IotAspire.Core.Data;
 using Npgsql;
 
 namespace IotAspire.Api.Data;
@@ -46,7 +47,10 @@ public sealed class DeviceStore(NpgsqlDataSource dataSource)
     /// one device take turns across all replicas: a rotation never re-enables an account that a concurrent revocation
     /// has just disabled. Null when no device has the id.
     /// </summary>
-    public async Task<DeviceLock?> LockAsync(string deviceId, CancellationToken cancellationToken)
+    public Task<DeviceLock?> LockAsync(string deviceId, CancellationToken cancellationToken) =>
+        DeadConnections.RetryOnceAsync(dataSource, () => TryLockAsync(deviceId, cancellationToken));
+
+    private async Task<DeviceLock?> TryLockAsync(string deviceId, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try

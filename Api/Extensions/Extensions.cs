@@ -1,3 +1,4 @@
+using IotAspire.Core.Data;
 using IotAspire.Api.Commands;
 using IotAspire.Api.Data;
 using IotAspire.Api.Infrastructure;
@@ -17,13 +18,16 @@ namespace IotAspire.Api.Extensions;
 
 public static class Extensions
 {
+    /// <summary>The Retry-After of every 503: a restarted broker, database or Redis is usually back within this.</summary>
+    private const string RetryAfterSeconds = "2";
+
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         // Telemetry queries read rollups through iot_minutes/iot_hours, which the planner inlines into plans over every
         // partition of the range: ~9 ms to plan, ~2.5 ms to run. Prepared, the plan is made once per connection.
         builder.AddNpgsqlDataSource(ResourceNames.Database, configureDataSourceBuilder: dataSource =>
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64);
-        builder.AddRedisClient(ResourceNames.Redis);
+        builder.AddRedisClient(ResourceNames.Redis, configureOptions: RedisClientOptions.Apply);
         builder.AddBrokerAccounts();
         builder.AddDeviceMessaging();
         builder.AddRealtime();
@@ -45,7 +49,15 @@ public static class Extensions
         builder.Services.AddSingleton<TelemetryStore>();
 
         builder.Services.AddValidation();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            // Every 503 says when to come back: the backing services it stands for return within seconds.
+            if (context.ProblemDetails.Status == StatusCodes.Status503ServiceUnavailable
+                && !context.HttpContext.Response.Headers.ContainsKey(Microsoft.Net.Http.Headers.HeaderNames.RetryAfter))
+            {
+                context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
+            }
+        });
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         // Binding failures (malformed JSON, a bad date) become exceptions, so the handler can say what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using IotAspire.Api.Mqtt;
 using Npgsql;
-using StackExchange.Redis;
+using IotAspire.Core.Data;
 
 namespace IotAspire.Api.Infrastructure;
 
@@ -45,8 +45,10 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problemDetails, I
     {
         BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
         MqttUnavailableException mqtt => (StatusCodes.Status503ServiceUnavailable, "MQTT broker unavailable", mqtt.Message),
-        NpgsqlException { IsTransient: true } or RedisConnectionException or RedisTimeoutException or TimeoutException or SocketException =>
+        NpgsqlException { IsTransient: true } or TimeoutException or SocketException =>
             (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "A backing service did not answer. Try again later."),
+        _ when RedisClientOptions.IsUnavailable(exception) =>
+            (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The state store is restarting or unreachable. Try again in a moment."),
         _ => (StatusCodes.Status500InternalServerError, "Unexpected error", "The error was logged with this response's trace id."),
     };
 }

@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using IotAspire.Core.Data;
 using Npgsql;
 
 namespace IotAspire.Api.Infrastructure;
@@ -22,7 +22,7 @@ public static partial class DatabaseReadRetry
         {
             await next(context);
         }
-        catch (NpgsqlException ex) when (IsDeadConnection(ex) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        catch (NpgsqlException ex) when (DeadConnections.IsDeadConnection(ex) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             context.RequestServices.GetRequiredService<NpgsqlDataSource>().Clear();
             ApiDiagnostics.DatabaseReadRetries.Add(1);
@@ -31,11 +31,6 @@ public static partial class DatabaseReadRetry
             await next(context);
         }
     });
-
-    /// <summary>The connection itself is gone (the server closed it or went away), not the statement that failed.</summary>
-    internal static bool IsDeadConnection(NpgsqlException exception) =>
-        exception is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow }
-        || exception.InnerException is IOException or EndOfStreamException or SocketException;
 
     [LoggerMessage(LogLevel.Warning, "GET {Path} found a dead database connection; cleared the pool and reading once more")]
     private static partial void LogRetrying(ILogger logger, Exception exception, string path);

@@ -1,3 +1,4 @@
+using IotAspire.Core.Data;
 using IotAspire.Core.Mqtt;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -23,18 +24,10 @@ public sealed partial class DeviceRegistrar(NpgsqlDataSource dataSource, IBroker
             throw new ArgumentException(error, nameof(deviceId));
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // A concurrent registration of the same id waits here on the unique index, then finds the id taken.
-        await using var insert = new NpgsqlCommand(
-            """
-            INSERT INTO devices (device_id, name) VALUES ($1, $2)
-            ON CONFLICT (device_id) DO NOTHING
-            RETURNING created_at
-            """, connection, transaction);
-        insert.Parameters.Add(new NpgsqlParameter { Value = deviceId });
-        insert.Parameters.Add(new NpgsqlParameter { Value = name });
-        var createdAt = await insert.ExecuteScalarAsync(cancellationToken);
+        // The insert is the first statement: if it meets a connection a database restart killed, nothing has happened.
+        var (connection, transaction, createdAt) = await DeadConnections.RetryOnceAsync(dataSource, () => InsertAsync(deviceId, name, cancellationToken));
+        await using var ownedConnection = connection;
+        await using var ownedTransaction = transaction;
         if (createdAt is not DateTime created)
         {
             return DeviceRegistration.AlreadyRegistered;
@@ -69,6 +62,30 @@ public sealed partial class DeviceRegistrar(NpgsqlDataSource dataSource, IBroker
         }
 
         return DeviceRegistration.Registered(new RegisteredDevice(deviceId, name, DateTime.SpecifyKind(created, DateTimeKind.Utc)));
+    }
+
+    private async Task<(NpgsqlConnection, NpgsqlTransaction, object?)> InsertAsync(string deviceId, string name, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            // A concurrent registration of the same id waits here on the unique index, then finds the id taken.
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO devices (device_id, name) VALUES ($1, $2)
+                ON CONFLICT (device_id) DO NOTHING
+                RETURNING created_at
+                """, connection, transaction);
+            insert.Parameters.Add(new NpgsqlParameter { Value = deviceId });
+            insert.Parameters.Add(new NpgsqlParameter { Value = name });
+            return (connection, transaction, await insert.ExecuteScalarAsync(cancellationToken));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     private async Task DisableOrphanAccountAsync(string deviceId)

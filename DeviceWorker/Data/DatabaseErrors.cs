@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using Npgsql;
-using StackExchange.Redis;
+using IotAspire.Core.Data;
 
 namespace IotAspire.DeviceWorker.Data;
 
@@ -32,10 +32,6 @@ public static class DatabaseErrors
     {
         PostgresException pg => !pg.SqlState.StartsWith("22", StringComparison.Ordinal) && !pg.SqlState.StartsWith("23", StringComparison.Ordinal),
         NpgsqlException => true,
-        RedisConnectionException or RedisTimeoutException => true,
-        RedisServerException redis => redis.Message.StartsWith("LOADING", StringComparison.Ordinal)
-            || redis.Message.StartsWith("READONLY", StringComparison.Ordinal)
-            || redis.Message.StartsWith("MISCONF", StringComparison.Ordinal),
-        _ => IsTransient(exception),
+        _ => RedisClientOptions.IsUnavailable(exception) || IsTransient(exception),
     };
 }

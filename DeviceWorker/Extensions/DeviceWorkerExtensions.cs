@@ -1,3 +1,4 @@
+using IotAspire.Core.Data;
 using IotAspire.Core;
 using IotAspire.Core.Devices;
 using IotAspire.Core.Events;
@@ -24,7 +25,7 @@ public static class DeviceWorkerExtensions
     public static IHostApplicationBuilder AddDeviceWorker(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource(ResourceNames.Database);
-        builder.AddRedisClient(ResourceNames.Redis);
+        builder.AddRedisClient(ResourceNames.Redis, configureOptions: RedisClientOptions.Apply);
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WorkerDiagnostics>();

@@ -113,8 +113,9 @@ public sealed class StackFixture : IAsyncLifetime
         Broker = MqttConnection.Parse(await App.GetConnectionStringAsync(ResourceNames.Mqtt, cancellation.Token));
         BrokerTls = App.GetEndpoint(ResourceNames.Mqtt, DeviceTls.EndpointName);
         BrokerCaFile = DeviceTls.CaFile(App.Services.GetRequiredService<IConfiguration>());
-        DatabaseConnectionString = await App.GetConnectionStringAsync(ResourceNames.Database, cancellation.Token)
-            ?? throw new InvalidOperationException("No iotdb connection string.");
+        // Unpooled: a test that restarts PostgreSQL must not find its next check on a connection the restart killed.
+        DatabaseConnectionString = (await App.GetConnectionStringAsync(ResourceNames.Database, cancellation.Token)
+            ?? throw new InvalidOperationException("No iotdb connection string.")) + ";Pooling=false";
     }
 
     /// <summary>The broker's dynamic-security administration, as the services use it (Core's client, the admin account).</summary>

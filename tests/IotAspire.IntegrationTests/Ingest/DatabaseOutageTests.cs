@@ -42,6 +42,9 @@ public sealed class DatabaseOutageTests(StackFixture stack)
             await publisher.PublishAsync(BeforeOutage, DuringOutage); // The broker takes them: it is up.
             // Long enough for the worker's keepalive to go unanswered while its socket is paused, so it reconnects.
             await Task.Delay(TimeSpan.FromSeconds(25));
+            // Stopped on purpose, it stays stopped: the AppHost restarts only what dies on its own.
+            Assert.True(stack.App.ResourceNotifications.TryGetCurrentState(Postgres, out var stopped));
+            Assert.NotEqual(KnownResourceStates.Running, stopped.Snapshot.State?.Text);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using IotAspire.Core.Data;
 using System.Net.Sockets;
 using IotAspire.Api.Infrastructure;
 using Npgsql;
@@ -11,24 +12,24 @@ public sealed class DatabaseReadRetryTests
     [InlineData(PostgresErrorCodes.CrashShutdown)]
     [InlineData(PostgresErrorCodes.CannotConnectNow)]
     public void IsDeadConnection_ServerEndedTheSession_IsTrue(string sqlState) =>
-        Assert.True(DatabaseReadRetry.IsDeadConnection(new PostgresException("terminating connection", "FATAL", "FATAL", sqlState)));
+        Assert.True(DeadConnections.IsDeadConnection(new PostgresException("terminating connection", "FATAL", "FATAL", sqlState)));
 
     [Fact]
     public void IsDeadConnection_StreamClosedUnderTheReader_IsTrue() =>
-        Assert.True(DatabaseReadRetry.IsDeadConnection(new NpgsqlException("Exception while reading from stream", new EndOfStreamException())));
+        Assert.True(DeadConnections.IsDeadConnection(new NpgsqlException("Exception while reading from stream", new EndOfStreamException())));
 
     [Fact]
     public void IsDeadConnection_SocketReset_IsTrue() =>
-        Assert.True(DatabaseReadRetry.IsDeadConnection(new NpgsqlException("Exception while writing to stream", new IOException("reset", new SocketException()))));
+        Assert.True(DeadConnections.IsDeadConnection(new NpgsqlException("Exception while writing to stream", new IOException("reset", new SocketException()))));
 
     [Theory]
     [InlineData(PostgresErrorCodes.QueryCanceled)]
     [InlineData(PostgresErrorCodes.TooManyConnections)]
     [InlineData(PostgresErrorCodes.UndefinedTable)]
     public void IsDeadConnection_StatementOrServerLoadErrors_IsFalse(string sqlState) =>
-        Assert.False(DatabaseReadRetry.IsDeadConnection(new PostgresException("failed", "ERROR", "ERROR", sqlState)));
+        Assert.False(DeadConnections.IsDeadConnection(new PostgresException("failed", "ERROR", "ERROR", sqlState)));
 
     [Fact]
     public void IsDeadConnection_Timeout_IsFalse() =>
-        Assert.False(DatabaseReadRetry.IsDeadConnection(new NpgsqlException("Exception while reading from stream", new TimeoutException())));
+        Assert.False(DeadConnections.IsDeadConnection(new NpgsqlException("Exception while reading from stream", new TimeoutException())));
 }
