@@ -20,6 +20,15 @@ public static class PartFormat
 
     public static readonly ParquetSchema Schema = new(DeviceId, Metric, Timestamp, Number, Boolean, Text);
 
+    /// <summary>Parquet.Net pools page buffers without bound unless told: keep at most this much of them free.</summary>
+    private const int PoolFreeBytes = 64 * 1024 * 1024;
+
+    public static ParquetOptions ReaderOptions { get; } = new()
+    {
+        MaximumSmallPoolFreeBytes = PoolFreeBytes,
+        MaximumLargePoolFreeBytes = PoolFreeBytes,
+    };
+
     public static ParquetOptions WriterOptions(ArchiveOptions options)
     {
         var parquet = new ParquetOptions
@@ -27,6 +36,8 @@ public static class PartFormat
             CompressionMethod = CompressionMethod.Zstd,
             CompressionLevel = options.ZstdLevel,
             RowGroupSize = options.RowGroupRows,
+            MaximumSmallPoolFreeBytes = PoolFreeBytes,
+            MaximumLargePoolFreeBytes = PoolFreeBytes,
         };
         // Few distinct device ids and metric names per row group: a dictionary page and small indexes per value.
         parquet.ColumnEncodingHints[DeviceId.Path.ToString()] = EncodingHint.Dictionary;

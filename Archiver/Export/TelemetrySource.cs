@@ -119,29 +119,30 @@ public sealed class DaySnapshot(NpgsqlConnection connection, NpgsqlTransaction t
             TO STDOUT (FORMAT BINARY)
             """;
         await using var export = await connection.BeginBinaryExportAsync(copy, cancellationToken);
+        // Rows arrive buffered: the column reads are synchronous (an async call per column cost more than the row).
         while (await export.StartRowAsync(cancellationToken) >= 0)
         {
-            var s = series[(int)(await export.ReadAsync<long>(cancellationToken)) - 1];
-            var micros = ArchiveRow.ToMicros(await export.ReadAsync<DateTime>(cancellationToken));
+            var s = series[(int)export.Read<long>() - 1];
+            var micros = ArchiveRow.ToMicros(export.Read<DateTime>());
             TelemetryValue value;
             if (!export.IsNull)
             {
-                value = TelemetryValue.FromNumber(await export.ReadAsync<double>(cancellationToken));
-                await export.SkipAsync(cancellationToken);
-                await export.SkipAsync(cancellationToken);
+                value = TelemetryValue.FromNumber(export.Read<double>());
+                export.Skip();
+                export.Skip();
             }
             else
             {
-                await export.SkipAsync(cancellationToken);
+                export.Skip();
                 if (!export.IsNull)
                 {
-                    value = TelemetryValue.FromBoolean(await export.ReadAsync<bool>(cancellationToken));
-                    await export.SkipAsync(cancellationToken);
+                    value = TelemetryValue.FromBoolean(export.Read<bool>());
+                    export.Skip();
                 }
                 else
                 {
-                    await export.SkipAsync(cancellationToken);
-                    value = TelemetryValue.FromText(await export.ReadAsync<string>(cancellationToken));
+                    export.Skip();
+                    value = TelemetryValue.FromText(export.Read<string>());
                 }
             }
 
