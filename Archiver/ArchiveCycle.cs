@@ -9,7 +9,7 @@ using Npgsql;
 namespace IotAspire.Archiver;
 
 /// <summary>What one pass over the closed days did.</summary>
-public sealed record CycleResult(bool LockTaken, int Days, int Exported, int Failed, string? LastError)
+public sealed record CycleResult(bool LockTaken, int Days, int Exported, int Failed, string? LastError, TimeSpan? Lag = null)
 {
     public bool CaughtUp => LockTaken && Failed == 0;
 }
@@ -120,14 +120,18 @@ public sealed partial class ArchiveCycle(
         {
             // Days without a partition (no data) are passed as well.
             await manifest.AdvanceWatermarkAsync(closedBefore, cancellationToken);
-            UpdateLag(closedBefore, closedBefore, days);
+            watermark = closedBefore;
         }
 
-        return new CycleResult(true, days.Count, exported, failed, lastError);
+        return new CycleResult(true, days.Count, exported, failed, lastError, UpdateLag(closedBefore, watermark, days));
     }
 
-    private void UpdateLag(DateTime closedBefore, DateTime? watermark, IReadOnlyList<RawDay> days) =>
-        diagnostics.SetLag(ArchivePlan.Lag(closedBefore, watermark, days.Count > 0 ? days[0].Start : null));
+    private TimeSpan UpdateLag(DateTime closedBefore, DateTime? watermark, IReadOnlyList<RawDay> days)
+    {
+        var lag = ArchivePlan.Lag(closedBefore, watermark, days.Count > 0 ? days[0].Start : null);
+        diagnostics.SetLag(lag);
+        return lag;
+    }
 
     [LoggerMessage(LogLevel.Debug, "Another Archiver holds the archive lock; skipping this pass")]
     private partial void LogBusy();

@@ -62,7 +62,7 @@ public sealed partial class ArchiverService(
         {
             try
             {
-                await manifest.RecordRunAsync(error, cancellationToken);
+                await manifest.RecordRunAsync(error, result?.Lag, cancellationToken);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {

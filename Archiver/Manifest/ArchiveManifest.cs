@@ -135,19 +135,22 @@ public sealed class ArchiveManifest(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken) is DateTime until ? until : null;
     }
 
-    public async Task RecordRunAsync(string? error, CancellationToken cancellationToken)
+    /// <summary>The outcome of a pass: an error (kept until the next one replaces it) or a success, and the lag.</summary>
+    public async Task RecordRunAsync(string? error, TimeSpan? lag, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO archive_status AS s (name, last_run_at, last_success_at, last_error, last_error_at)
-            VALUES ($1, now(), CASE WHEN $2::text IS NULL THEN now() END, $2, CASE WHEN $2::text IS NOT NULL THEN now() END)
+            INSERT INTO archive_status AS s (name, last_run_at, last_success_at, last_error, last_error_at, lag_seconds)
+            VALUES ($1, now(), CASE WHEN $2::text IS NULL THEN now() END, $2, CASE WHEN $2::text IS NOT NULL THEN now() END, $3)
             ON CONFLICT (name) DO UPDATE SET
                 last_run_at = now(),
+                lag_seconds = coalesce(excluded.lag_seconds, s.lag_seconds),
                 last_success_at = coalesce(excluded.last_success_at, s.last_success_at),
                 last_error = coalesce(excluded.last_error, s.last_error),
                 last_error_at = coalesce(excluded.last_error_at, s.last_error_at)
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = StatusName });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = lag is { } l ? (long)l.TotalSeconds : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -46,5 +46,7 @@ CREATE TABLE archive_status (
     last_run_at      timestamptz,
     last_success_at  timestamptz,
     last_error       text,
-    last_error_at    timestamptz
+    last_error_at    timestamptz,
+    -- How far the watermark was behind the newest closed day (0: caught up), as the Archiver last saw it.
+    lag_seconds      bigint
 );
