@@ -50,7 +50,8 @@ public sealed class S3ArchiveStorage : IArchiveStorage, IDisposable
             throw new ArchiveObjectExistsException(path);
         }
 
-        var request = new PutObjectRequest { BucketName = _options.Bucket, Key = Key(path), FilePath = stagingFile };
+        // One signed body, not aws-chunked: self-hosted servers (s3rver among them) store chunk signatures as data.
+        var request = new PutObjectRequest { BucketName = _options.Bucket, Key = Key(path), FilePath = stagingFile, UseChunkEncoding = false };
         if (_options.ConditionalPuts)
         {
             request.IfNoneMatch = "*";

@@ -6,8 +6,9 @@ namespace IotAspire.IntegrationTests.Archive;
 /// <summary>
 /// The real Archiver (its built dll) as a child process, over one database and archive root, with no grace period and
 /// exiting once every closed day is exported; or started to be killed with SIGKILL at some point.
+/// <paramref name="settings"/> are further configuration (Archive:Storage, ...) as environment variables.
 /// </summary>
-public sealed class ArchiverProcess(string connectionString, string root)
+public sealed class ArchiverProcess(string connectionString, string root, IReadOnlyDictionary<string, string>? settings = null)
 {
     public static string Dll { get; } = FindDll();
 
@@ -74,6 +75,11 @@ public sealed class ArchiverProcess(string connectionString, string root)
         start.Environment["Archive__MaxRetryDelaySeconds"] = "1";
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         var log = new StringBuilder();
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
