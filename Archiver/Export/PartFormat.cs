@@ -36,6 +36,9 @@ public static class PartFormat
             CompressionMethod = CompressionMethod.Zstd,
             CompressionLevel = options.ZstdLevel,
             RowGroupSize = options.RowGroupRows,
+            // Without a sample Parquet.Net hashes every value of every column to decide on a dictionary: for a million
+            // distinct times or numbers that is hundreds of MB and most of the write time.
+            DictionaryEncodingSampleSize = 10_000,
             MaximumSmallPoolFreeBytes = PoolFreeBytes,
             MaximumLargePoolFreeBytes = PoolFreeBytes,
         };

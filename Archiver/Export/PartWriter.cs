@@ -95,17 +95,20 @@ public sealed class PartWriter : IAsyncDisposable
         var n = _buffered;
         using (var group = _writer.CreateRowGroup())
         {
-            await group.WriteAsync(PartFormat.DeviceId, new ArraySegment<string>(_devices, 0, n));
-            await group.WriteAsync(PartFormat.Metric, new ArraySegment<string>(_metrics, 0, n));
+            await group.WriteAsync(PartFormat.DeviceId, Slice(_devices, n));
+            await group.WriteAsync(PartFormat.Metric, Slice(_metrics, n));
             await group.WriteAsync<DateTime>(PartFormat.Timestamp, _times.AsMemory(0, n), cancellationToken: cancellationToken);
             await group.WriteAsync<double>(PartFormat.Number, _numbers.AsMemory(0, n), cancellationToken: cancellationToken);
             await group.WriteAsync<bool>(PartFormat.Boolean, _booleans.AsMemory(0, n), cancellationToken: cancellationToken);
-            await group.WriteAsync(PartFormat.Text, new ArraySegment<string>(_texts!, 0, n));
+            await group.WriteAsync(PartFormat.Text, Slice(_texts!, n));
         }
 
         Array.Clear(_texts, 0, n); // Drop references to strings already written.
         _buffered = 0;
     }
+
+    /// <summary>Parquet.Net copies a string collection that is not an array: a full group goes as it is.</summary>
+    private static string[] Slice(string[] values, int count) => count == values.Length ? values : values[..count];
 
     public async ValueTask DisposeAsync()
     {

@@ -20,6 +20,7 @@ public static class ArchiverProcess
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
+        start.WorkingDirectory = Path.GetDirectoryName(dll)!; // Its content root: appsettings.json (log levels) is read from there.
         start.Environment["ConnectionStrings__iotdb"] = connectionString;
         start.Environment["Archive__Root"] = archiveRoot;
         start.Environment["Archive__GraceMinutes"] = "0";

@@ -68,6 +68,7 @@ public sealed class ArchiverProcess(string connectionString, string root, IReadO
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Dll);
+        start.WorkingDirectory = Path.GetDirectoryName(Dll)!; // Its content root: appsettings.json (log levels) is read from there.
         start.Environment["ConnectionStrings__iotdb"] = connectionString;
         start.Environment["Archive__Root"] = root;
         start.Environment["Archive__GraceMinutes"] = "0";
