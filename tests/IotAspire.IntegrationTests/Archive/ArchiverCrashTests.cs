@@ -16,7 +16,7 @@ public sealed class ArchiverCrashTests(StackFixture stack)
     {
         await using var database = await ArchiveDatabase.CreateAsync(stack);
         var first = new DateOnly(2003, 5, 1);
-        var written = KnownTelemetry.Make(first, days: 4, perSeries: 2_500);
+        var written = KnownTelemetry.Make(first, days: 4, perSeries: 1_500);
         await KnownTelemetry.WriteAsync(database.DataSource, written);
 
         var random = new Random(14);
@@ -24,7 +24,7 @@ public sealed class ArchiverCrashTests(StackFixture stack)
         for (var i = 0; i < Kills; i++)
         {
             // More work for every run: a new closed day, and late points for an earlier, exported one.
-            var batch = KnownTelemetry.Make(first.AddDays(4 + i), days: 1, perSeries: 2_000, seed: 100 + i);
+            var batch = KnownTelemetry.Make(first.AddDays(4 + i), days: 1, perSeries: 1_200, seed: 100 + i);
             batch.AddRange(ArchiveExportTests.NewPoints(
                 KnownTelemetry.Make(first.AddDays(random.Next(4 + i)), days: 1, perSeries: 100, seed: 200 + i), written));
             await KnownTelemetry.WriteAsync(database.DataSource, batch);
