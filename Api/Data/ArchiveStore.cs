@@ -49,21 +49,18 @@ public sealed class ArchiveStore(NpgsqlDataSource dataSource, IOptions<ArchiveRe
         await using var connection = new DuckDBConnection(DuckDbConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        // Times compared as epoch microseconds: no time zone setting can shift them.
+        // Values inlined as literals, not parameters: only constants are pushed into the Parquet scan, where the row
+        // groups' min/max statistics skip every group without this series (parts are sorted by device and metric).
+        // Times are compared as epoch microseconds: no time zone setting can shift them.
         command.CommandText = $"""
-            SELECT epoch_us({ArchiveColumns.Timestamp}), {ArchiveColumns.Number}, {ArchiveColumns.Boolean}, {ArchiveColumns.Text}
-            FROM read_parquet([{string.Join(", ", parts.Select(Literal))}])
-            WHERE {ArchiveColumns.DeviceId} = ? AND {ArchiveColumns.Metric} = ?
-              AND epoch_us({ArchiveColumns.Timestamp}) >= ? AND epoch_us({ArchiveColumns.Timestamp}) > ? AND epoch_us({ArchiveColumns.Timestamp}) < ?
-            ORDER BY 1
-            LIMIT ?
+            SELECT epoch_us({ArchiveColumns.Timestamp}) AS us, {ArchiveColumns.Number}, {ArchiveColumns.Boolean}, {ArchiveColumns.Text}
+            FROM read_parquet([{string.Join(", ", parts.Select(p => Literal(FullPath(p))))}])
+            WHERE {ArchiveColumns.DeviceId} = {Literal(deviceId)} AND {ArchiveColumns.Metric} = {Literal(metric)}
+              AND epoch_us({ArchiveColumns.Timestamp}) >= {Micros(range.From)} AND epoch_us({ArchiveColumns.Timestamp}) < {Micros(range.To)}
+              AND epoch_us({ArchiveColumns.Timestamp}) > {Micros(after)}
+            ORDER BY us
+            LIMIT {take}
             """;
-        command.Parameters.Add(new DuckDBParameter(deviceId));
-        command.Parameters.Add(new DuckDBParameter(metric));
-        command.Parameters.Add(new DuckDBParameter(Micros(range.From)));
-        command.Parameters.Add(new DuckDBParameter(Micros(after)));
-        command.Parameters.Add(new DuckDBParameter(Micros(range.To)));
-        command.Parameters.Add(new DuckDBParameter((long)take));
 
         var rows = new List<PointRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -103,8 +100,11 @@ public sealed class ArchiveStore(NpgsqlDataSource dataSource, IOptions<ArchiveRe
     private static T? Nullable<T>(NpgsqlDataReader reader, int column) where T : struct =>
         reader.IsDBNull(column) ? null : reader.GetFieldValue<T>(column);
 
-    private string Literal(string part) =>
-        "'" + Path.Combine(_root, part.Replace('/', Path.DirectorySeparatorChar)).Replace("'", "''", StringComparison.Ordinal) + "'";
+    private string FullPath(string part) => Path.Combine(_root, part.Replace('/', Path.DirectorySeparatorChar));
 
-    private static long Micros(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
+    /// <summary>A SQL string literal (quotes doubled); device ids and metric names are validated before they get here.</summary>
+    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private static string Micros(DateTime utc) =>
+        ((utc.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond).ToString(CultureInfo.InvariantCulture);
 }

@@ -4,7 +4,7 @@ namespace IotAspire.Bench.Archive;
 
 /// <summary>
 /// Loads the bench's telemetry straight into PostgreSQL, one day partition at a time, in the worker's row shape: per
-/// device, metrics 0..n-3 numbers (a slow wave with two decimals), n-2 a boolean, n-1 a short string. Vacuumed and
+/// device, metrics 0..n-3 numbers (a slow wave plus noise, three decimals), times every --interval s plus up to 1 s of jitter, n-2 a boolean, n-1 a short string. Vacuumed and
 /// analyzed afterwards, as a day is long before it closes.
 /// </summary>
 public sealed class ArchiveDataLoader(NpgsqlDataSource dataSource)
@@ -25,8 +25,8 @@ public sealed class ArchiveDataLoader(NpgsqlDataSource dataSource)
             await ExecuteAsync($"SELECT iot_ensure_partition('telemetry', 'day', '{day:yyyy-MM-dd}Z')", cancellationToken);
             await ExecuteAsync($"""
                 INSERT INTO telemetry (device_key, metric_id, ts, num_value, bool_value, text_value)
-                SELECT d.key, m.id, timestamptz '{day:yyyy-MM-dd}Z' + s * interval '{settings.IntervalSeconds} seconds',
-                       CASE WHEN m.n < {settings.Metrics - 2} THEN round((20 + 5 * sin(s / 500.0 + m.n) + (d.key % 7) + random() - 0.5)::numeric, 2)::float8 END,
+                SELECT d.key, m.id, timestamptz '{day:yyyy-MM-dd}Z' + s * interval '{settings.IntervalSeconds} seconds' + floor(random() * 1000) * interval '1 millisecond',
+                       CASE WHEN m.n < {settings.Metrics - 2} THEN round((20 + 5 * sin(s / 500.0 + m.n) + (d.key % 7) + 2 * random() - 1)::numeric, 3)::float8 END,
                        CASE WHEN m.n = {settings.Metrics - 2} THEN (s / 97) % 2 = 0 END,
                        CASE WHEN m.n = {settings.Metrics - 1} THEN (ARRAY['idle', 'heating', 'cooling', 'fault'])[1 + (s / 301) % 4] END
                 FROM (SELECT key FROM devices WHERE device_id LIKE 'bench-%') d
