@@ -65,6 +65,25 @@ public sealed class ArchivedRawQueryTests(StackFixture stack) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ArchiveStatus_AfterAnExport_ShowsWatermarkDaysAndBytesToAdminsOnly()
+    {
+        var device = DeviceCredentials.NewId("archived-status");
+        await KnownTelemetry.WriteAsync(_dataSource, KnownTelemetry.Make(FirstDay, days: 1, perSeries: 10, seed: 7, devices: [device]));
+        await new ArchiverProcess(stack.DatabaseConnectionString, stack.ArchiveRoot).RunToCompletionAsync();
+
+        using var response = await stack.Api.GetAsync("/api/archive/status");
+        var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.True(status.GetProperty("exportedUntil").GetDateTime() >= DateTime.UtcNow.Date.AddDays(-1));
+        Assert.Equal(0, status.GetProperty("lagSeconds").GetInt64());
+        Assert.True(status.GetProperty("days").GetInt32() >= 1 && status.GetProperty("bytes").GetInt64() > 0);
+        Assert.NotEqual(JsonValueKind.Null, status.GetProperty("lastSuccessAt").ValueKind);
+
+        using var viewer = stack.ApiAs("viewer");
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await viewer.GetAsync("/api/archive/status")).StatusCode);
+    }
+
     /// <summary>Every raw point of one series over the four days, following "next" from page to page.</summary>
     private async Task<List<(DateTime, TelemetryValue)>> ReadAllPagesAsync(string device, string metric, int pageSize)
     {
