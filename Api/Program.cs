@@ -27,6 +27,7 @@ api.MapTelemetryApi();
 api.MapShadowApi();
 api.MapCommandsApi();
 api.MapFleetClaimApi().RequirePolicy(ApiRoles.AdminPolicy);
+api.MapArchiveApi().RequirePolicy(ApiRoles.AdminPolicy);
 app.MapHub<DevicesHub>(DevicesHub.Path, options => options.CloseOnAuthenticationExpiration = true)
     .RequireAuthorization(ApiRoles.ViewerPolicy);
 

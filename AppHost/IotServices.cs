@@ -35,6 +35,7 @@ public static class IotServices
             .WithBrokerAdmin(broker)
             .WithEnvironment("Mqtt__Username", ServiceAccounts.ApiUsername)
             .WithEnvironment("Mqtt__Password", apiBrokerPassword)
+            .WithArchiveRoot(infra) // Raw queries for days retention dropped read the archive.
             .WithReplicas(apiReplicas)
             .WithRestartOnExit()
             .WithEndpoint("http", endpoint => endpoint.IsProxied = apiReplicas > 1)
@@ -58,9 +59,12 @@ public static class IotServices
             .WaitForCompletion(migrations)
             .WithHealthProbes();
 
+        // Exports closed days to Parquet under the run's data folder; with it, the worker's raw retention (on by default)
+        // can drop the days it has archived.
         builder.AddService<Projects.Archiver>(ResourceNames.Archiver)
             .WithDatabase(infra)
             .WithRestartOnExit()
+            .WithArchiveRoot(infra)
             .WaitForCompletion(migrations)
             .WithHealthProbes();
 
@@ -115,6 +119,18 @@ public static class IotServices
     public static IResourceBuilder<T> WithHealthProbes<T>(this IResourceBuilder<T> service)
         where T : IResourceWithEndpoints, IResourceWithProbes =>
         service.WithHttpProbe(ProbeType.Readiness, "/health").WithHttpProbe(ProbeType.Liveness, "/alive");
+
+    /// <summary>
+    /// The Archiver writes its parts under the run's data folder (or the AppHost's Archive:Root, when set), and the Api
+    /// reads them from there.
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithArchiveRoot(this IResourceBuilder<ProjectResource> service, InfraResources infra)
+    {
+        var root = service.ApplicationBuilder.Configuration["Archive:Root"] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : infra.DataFolder is { } folder ? Path.Combine(folder, "archive") : null;
+        return root is null ? service : service.WithEnvironment("Archive__Root", root);
+    }
 
     /// <summary>
     /// A service reads only ConnectionStrings__* and service discovery: Aspire's extra per-resource variables

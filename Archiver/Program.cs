@@ -1,9 +1,8 @@
-using IotAspire.Archiver;
+using IotAspire.Archiver.Extensions;
 
-// Placeholder until the archiver issue: exports closed telemetry windows to Parquet.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddBasicServiceDefaults();
-builder.Services.AddHostedService<ArchiverService>();
+builder.AddArchiver();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

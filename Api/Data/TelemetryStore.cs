@@ -12,7 +12,8 @@ namespace IotAspire.Api.Data;
 /// and runs a statement per metric, each a plain index range scan in time order over the partitions of the range,
 /// planned with its own values. Device and metric ids are resolved inside the statements, so no lookup comes first.
 /// </summary>
-public sealed class TelemetryStore(NpgsqlDataSource dataSource)
+/// Raw points of days that retention dropped come from the archive (<see cref="ArchiveStore"/>), merged in by time.
+public sealed class TelemetryStore(NpgsqlDataSource dataSource, ArchiveStore? archive = null)
 {
     private const string DeviceSql = "SELECT 1 FROM devices WHERE device_id = $1";
 
@@ -76,11 +77,35 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource)
     /// Per metric (in the order asked; empty for one the device never sent), up to <paramref name="take"/> points with
     /// From &lt;= ts &lt; To and ts &gt; <paramref name="after"/>, ordered by time. Null when the device is unknown.
     /// </summary>
-    public Task<IReadOnlyList<PointRow>[]?> ReadPointsAsync(
+    public async Task<IReadOnlyList<PointRow>[]?> ReadPointsAsync(
         string deviceId, IReadOnlyList<string> metrics, TimeRange range, DateTime? after, int take, CancellationToken cancellationToken)
     {
         // One microsecond before From is "no cursor": Postgres keeps microseconds.
         var afterBound = after ?? range.From.AddTicks(-TimeSpan.TicksPerMicrosecond);
+        var stored = await ReadStoredPointsAsync(deviceId, metrics, range, afterBound, take, cancellationToken);
+        if (stored is null || archive is null)
+        {
+            return stored;
+        }
+
+        var parts = await archive.DroppedDayPartsAsync(range, cancellationToken);
+        if (parts.Count == 0)
+        {
+            return stored;
+        }
+
+        for (var i = 0; i < metrics.Count; i++)
+        {
+            var archived = await archive.ReadPointsAsync(parts, deviceId, metrics[i], range, afterBound, take, cancellationToken);
+            stored[i] = PointMerge.Merge(stored[i], archived, take);
+        }
+
+        return stored;
+    }
+
+    private Task<IReadOnlyList<PointRow>[]?> ReadStoredPointsAsync(
+        string deviceId, IReadOnlyList<string> metrics, TimeRange range, DateTime afterBound, int take, CancellationToken cancellationToken)
+    {
         return ReadSeriesAsync(deviceId, metrics, metric =>
         {
             var statement = SeriesStatement(PointsSql, deviceId, metric);

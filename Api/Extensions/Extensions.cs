@@ -47,6 +47,11 @@ public static class Extensions
         builder.Services.AddSingleton<DeviceStore>();
         builder.Services.AddSingleton<DeviceRegistrar>(); // Shared with the worker's fleet provisioning.
         builder.Services.AddSingleton<TelemetryStore>();
+        builder.Services.AddOptions<ArchiveReadOptions>()
+            .BindConfiguration(ArchiveReadOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ArchiveStore>();
 
         builder.Services.AddValidation();
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>

@@ -60,6 +60,8 @@ public static class ContainerInfrastructure
             builder.CreateResourceBuilder<IResourceWithConnectionString>(database.Resource),
             builder.CreateResourceBuilder<IResourceWithConnectionString>(redis.Resource),
             builder.CreateResourceBuilder<IResourceWithConnectionString>(mqtt.Resource),
-            builder.CreateResourceBuilder<IResource>(postgres.Resource));
+            builder.CreateResourceBuilder<IResource>(postgres.Resource),
+            // PostgreSQL keeps its data in a volume across runs, so the archive that matches it is kept too.
+            builder.ExecutionContext.IsPublishMode ? null : DataRoot.Shared(builder.Configuration));
     }
 }

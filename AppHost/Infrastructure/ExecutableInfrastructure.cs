@@ -61,6 +61,7 @@ public static class ExecutableInfrastructure
             builder.CreateResourceBuilder<IResourceWithConnectionString>(database.Resource),
             builder.CreateResourceBuilder<IResourceWithConnectionString>(redis.Resource),
             builder.CreateResourceBuilder<IResourceWithConnectionString>(mqtt.Resource),
-            builder.CreateResourceBuilder<IResource>(postgres.Resource));
+            builder.CreateResourceBuilder<IResource>(postgres.Resource),
+            dataRoot);
     }
 }

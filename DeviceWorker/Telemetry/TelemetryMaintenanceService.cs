@@ -22,6 +22,7 @@ public sealed partial class TelemetryMaintenanceService : BackgroundService
     private readonly Counter<long> _created;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _deferred;
+    private readonly Counter<long> _notArchived;
     private readonly Counter<long> _failures;
 
     public TelemetryMaintenanceService(
@@ -42,6 +43,7 @@ public sealed partial class TelemetryMaintenanceService : BackgroundService
         _created = meter.CreateCounter<long>(prefix + "created", "{partition}", "Telemetry partitions created ahead of time, by table.");
         _dropped = meter.CreateCounter<long>(prefix + "dropped", "{partition}", "Telemetry partitions dropped by retention, by table.");
         _deferred = meter.CreateCounter<long>(prefix + "deferred", "{partition}", "Partition changes left for the next run because the table stayed locked.");
+        _notArchived = meter.CreateCounter<long>(prefix + "not_archived", "{partition}", "Raw partitions due for retention but kept: rows no verified archive part covers yet.");
         _failures = meter.CreateCounter<long>(prefix + "maintenance.failures", "{run}", "Maintenance runs that failed (retried at the next run).");
     }
 
@@ -86,6 +88,12 @@ public sealed partial class TelemetryMaintenanceService : BackgroundService
                 LogDropped(partition.Name, partition.Table, partition.RangeEnd);
             }
 
+            if (result.NotArchived.Count > 0)
+            {
+                _notArchived.Add(result.NotArchived.Count);
+                LogNotArchived(result.NotArchived.Count, string.Join(", ", result.NotArchived));
+            }
+
             if (result.Deferred.Count > 0)
             {
                 _deferred.Add(result.Deferred.Count);
@@ -121,6 +129,9 @@ public sealed partial class TelemetryMaintenanceService : BackgroundService
 
     [LoggerMessage(LogLevel.Warning, "{Count} partition changes deferred to the next run (table locked too long): {Partitions}")]
     private partial void LogDeferred(int count, string partitions);
+
+    [LoggerMessage(LogLevel.Information, "{Count} raw partitions due for retention are kept until the Archiver covers all their rows: {Partitions}")]
+    private partial void LogNotArchived(int count, string partitions);
 
     [LoggerMessage(LogLevel.Information, "Telemetry partition maintenance: {Created} created, {Dropped} dropped (raw cutoff {RawCutoff}, rollup cutoff {RollupCutoff:O})")]
     private partial void LogRan(int created, int dropped, string rawCutoff, DateTimeOffset? rollupCutoff);

@@ -1,3 +1,4 @@
+using IotAspire.Bench.Archive;
 using IotAspire.Bench.Infrastructure;
 using IotAspire.Bench.Ingest;
 using IotAspire.Bench.Latency;
@@ -27,6 +28,12 @@ public static class BenchCommands
                   device -> SignalR latency through the whole stack: MQTT 5 telemetry with a sequence number,
                   a SignalR .NET client subscribed to the devices on /hubs/devices; --others devices publish unsubscribed.
 
+          archive --devices 100 --metrics 10 --days 3 --interval 30 [--query-rows 100000000] [--query-days 30] [--query-runs 5]
+                  [--database CONNSTRING]
+                  the Archiver process once over days loaded into a database of its own: rows/s, CPU per row, peak RSS,
+                  Parquet bytes against the partitions, a DuckDB read-back of every row; then a DuckDB query for one
+                  device and metric over a synthetic archive of --query-days days and --query-rows rows.
+
         Common: --results DIR (default bench/results), --keep-logs.
         """;
 
@@ -55,6 +62,7 @@ public static class BenchCommands
                 "query" => await QueryBenchmark.RunAsync(QuerySettings.From(options), stop.Token),
                 "shadow" => await ShadowBenchmark.RunAsync(ShadowSettings.From(options), stop.Token),
                 "latency" => await LatencyBenchmark.RunAsync(LatencySettings.From(options), stop.Token),
+                "archive" => await ArchiveBenchmark.RunAsync(ArchiveSettings.From(options), stop.Token),
                 _ => Fail($"Unknown command '{args[0]}'.\n{Usage}"),
             };
         }

@@ -15,14 +15,20 @@ public sealed class RetentionOptions : IValidatableObject
     [Range(0, 60)]
     public int PrecreateDays { get; set; } = 3;
 
-    /// <summary>Off until the Archiver exports raw data: dropping raw partitions loses data nobody exported.</summary>
-    public bool RawEnabled { get; set; }
+    /// <summary>
+    /// On by default: with <see cref="RequireArchive"/> only days whose every row is in a verified archive part go, so
+    /// without the Archiver nothing raw is dropped. Off keeps raw data for ever.
+    /// </summary>
+    public bool RawEnabled { get; set; } = true;
 
     /// <summary>Raw partitions are dropped once their whole day ended more than this many days ago.</summary>
     [Range(1, 36_500)]
     public int RawDays { get; set; } = 30;
 
-    /// <summary>Drop a raw partition only when the Archiver's watermark has passed its end (no watermark: drop nothing).</summary>
+    /// <summary>
+    /// Drop a raw partition only when the Archiver's watermark has passed its end and its day's manifest covers every row
+    /// it holds (counted under the lock that the drop takes). Off: raw data past <see cref="RawDays"/> goes, archived or not.
+    /// </summary>
     public bool RequireArchive { get; set; } = true;
 
     /// <summary>Rollup partitions (1 minute and 1 hour) are dropped once their whole month ended more than this many days ago.</summary>

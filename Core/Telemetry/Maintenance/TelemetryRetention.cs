@@ -14,6 +14,9 @@ public static class TelemetryRetention
     public const string WatermarkName = "telemetry";
 
     private const long LockId = 0x1077A5_7E7E;
+
+    /// <summary>What <see cref="TryDdlAsync"/> returns when its guard said no: the transaction was rolled back.</summary>
+    private static readonly object GuardFailed = new();
     private const string LockNotAvailable = "55P03";
 
     public static async Task<TelemetryMaintenanceResult> RunAsync(
@@ -36,6 +39,7 @@ public static class TelemetryRetention
             var rollupCutoff = RetentionPlan.RollupCutoff(options, now);
 
             var dropped = new List<PartitionRange>();
+            var notArchived = new List<string>();
             foreach (var table in TelemetryTables.All)
             {
                 var due = RetentionPlan.Due(await PartitionsAsync(connection, table, cancellationToken), table.IsRaw ? rawCutoff : rollupCutoff);
@@ -46,7 +50,13 @@ public static class TelemetryRetention
                     var (first, then) = table.IsRaw
                         ? ($"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE", RawDropStatements(name, partition))
                         : ($"DROP TABLE IF EXISTS {name}", []);
-                    if (await TryDdlAsync(connection, options, first, [], cancellationToken, then) is not null)
+                    var guard = table.IsRaw && options.RequireArchive ? ArchivedGuard(name, partition) : null;
+                    var outcome = await TryDdlAsync(connection, options, first, [], cancellationToken, then, guard);
+                    if (ReferenceEquals(outcome, GuardFailed))
+                    {
+                        notArchived.Add(partition.Name);
+                    }
+                    else if (outcome is not null)
                     {
                         dropped.Add(partition);
                     }
@@ -57,7 +67,7 @@ public static class TelemetryRetention
                 }
             }
 
-            return new TelemetryMaintenanceResult(true, created, dropped, deferred, rawCutoff, rollupCutoff);
+            return new TelemetryMaintenanceResult(true, created, dropped, deferred, notArchived, rawCutoff, rollupCutoff);
         }
         finally
         {
@@ -112,11 +122,12 @@ public static class TelemetryRetention
     /// Runs one DDL statement (or a LOCK) in its own transaction, waiting at most the lock timeout: DDL needs an ACCESS
     /// EXCLUSIVE lock on the parent table, and while it waits every new reader and writer of the table queues behind it.
     /// Returns the statement's scalar result (DBNull for none), or null when the lock was not granted in time.
-    /// <paramref name="andThen"/> run after it, in order, in the same transaction.
+    /// <paramref name="andThen"/> run after it, in order, in the same transaction, once <paramref name="guard"/> (a
+    /// boolean query, if any) said true; else the transaction is rolled back and <see cref="GuardFailed"/> returned.
     /// </summary>
     private static async Task<object?> TryDdlAsync(
         NpgsqlConnection connection, RetentionOptions options, string sql, object[] parameters, CancellationToken cancellationToken,
-        IReadOnlyList<Statement> andThen)
+        IReadOnlyList<Statement> andThen, Statement? guard = null)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var timeout = new NpgsqlCommand($"SET LOCAL lock_timeout = '{options.LockTimeoutSeconds}s'", connection, transaction))
@@ -134,6 +145,21 @@ public static class TelemetryRetention
             }
 
             result = await command.ExecuteScalarAsync(cancellationToken) ?? DBNull.Value;
+            if (guard is not null)
+            {
+                await using var check = new NpgsqlCommand(guard.Sql, connection, transaction);
+                foreach (var parameter in guard.Parameters)
+                {
+                    check.Parameters.Add(new NpgsqlParameter { Value = parameter });
+                }
+
+                if (await check.ExecuteScalarAsync(cancellationToken) is not true)
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                    return GuardFailed;
+                }
+            }
+
             foreach (var statement in andThen)
             {
                 await using var then = new NpgsqlCommand(statement.Sql, connection, transaction);
@@ -188,7 +214,19 @@ public static class TelemetryRetention
             """, []),
         new($"DROP TABLE IF EXISTS {quotedName}", []),
         new("INSERT INTO telemetry_raw_dropped (day) VALUES ($1) ON CONFLICT DO NOTHING", [partition.RangeEnd.AddDays(-1).UtcDateTime]),
+        // A partition the worker creates again for late points starts uncovered (schema 0020).
+        new("UPDATE archive_days SET covered_rows = 0, updated_at = now() WHERE day = $1", [DayOf(partition)]),
     ];
+
+    /// <summary>
+    /// True when the archive manifest covers every row of the (locked) raw partition: its day's covered rows equal the
+    /// rows it holds. Rows are only ever added to a partition, and never twice, so equal counts mean the same rows.
+    /// </summary>
+    private static Statement ArchivedGuard(string quotedName, PartitionRange partition) => new(
+        $"SELECT coalesce((SELECT covered_rows FROM archive_days WHERE day = $1) = (SELECT count(*) FROM {quotedName}), false)",
+        [DayOf(partition)]);
+
+    private static DateOnly DayOf(PartitionRange partition) => DateOnly.FromDateTime(partition.RangeEnd.UtcDateTime.AddDays(-1));
 
     private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -52,6 +52,9 @@ public sealed class StackFixture : IAsyncLifetime
     public string DatabaseConnectionString { get; private set; } = "";
     public string LogFile { get; } = Path.Combine(AppContext.BaseDirectory, "logs", $"stack-{DateTime.UtcNow:yyyyMMdd-HHmmss}.log");
 
+    /// <summary>The archive root the Api reads (Archive:Root); the archive tests run the Archiver into it themselves.</summary>
+    public string ArchiveRoot { get; } = Path.Combine(Path.GetTempPath(), "iotaspire-tests", $"archive-{Guid.NewGuid():N}");
+
     public async Task InitializeAsync()
     {
         using var cancellation = new CancellationTokenSource(StartTimeout);
@@ -66,6 +69,7 @@ public sealed class StackFixture : IAsyncLifetime
                 $"Parameters:mqtt-admin-password={BrokerAdminPassword}",
                 $"Parameters:mqtt-worker-password={BrokerWorkerPassword}",
                 $"Parameters:mqtt-api-password={BrokerApiPassword}",
+                $"Archive:Root={ArchiveRoot}",
             ],
             (options, _) => options.DisableDashboard = true,
             cancellation.Token);
@@ -75,6 +79,13 @@ public sealed class StackFixture : IAsyncLifetime
         {
             var resource = builder.CreateResourceBuilder(project).WithEnvironment(context =>
                 context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+            if (project.Name == ResourceNames.Archiver)
+            {
+                // Tests run the Archiver when they mean to (Archive/ArchiverProcess): one running on its own schedule would
+                // export other tests' days while they look at their partitions and the watermark.
+                resource.WithExplicitStart();
+            }
+
             if (project.Name == ResourceNames.DeviceWorker)
             {
                 // A small in-flight limit: every test also goes through the worker's back-pressure path (the crash
@@ -141,6 +152,10 @@ public sealed class StackFixture : IAsyncLifetime
 
         await App.StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
         await App.DisposeAsync();
+        if (Directory.Exists(ArchiveRoot))
+        {
+            Directory.Delete(ArchiveRoot, recursive: true);
+        }
     }
 
     public const string ExecutablePidProperty = "executable.pid";

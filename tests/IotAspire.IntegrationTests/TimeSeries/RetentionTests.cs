@@ -37,6 +37,7 @@ public sealed class RetentionTests(StackFixture stack) : IAsyncLifetime
 
         // Leave nothing of 2001 behind, so each test starts from the same state.
         await ExecuteAsync("DELETE FROM telemetry_raw_dropped WHERE day < '2002-01-01'");
+        await ExecuteAsync("DELETE FROM archive_days WHERE day < '2002-01-01'");
         await using (var command = _dataSource.CreateCommand(
             "SELECT relname::text FROM pg_class WHERE relkind = 'r' AND relname ~ '^telemetry(_1m|_1h)?_p2001'"))
         await using (var reader = await command.ExecuteReaderAsync())
@@ -110,6 +111,30 @@ public sealed class RetentionTests(StackFixture stack) : IAsyncLifetime
         {
             Assert.True(await ScalarAsync<bool>($"SELECT to_regclass('{name}') IS NOT NULL"), $"{name} was not created");
         }
+    }
+
+    [Fact]
+    public async Task RunAsync_ExportedDayWithALatePointNoPartCovers_IsKeptUntilArchived()
+    {
+        var deviceKey = await SeedOldDataAsync("retention-late");
+        await SetWatermarkAsync(Now);
+        await ExecuteAsync("""
+            INSERT INTO telemetry (device_key, metric_id, ts, num_value)
+            SELECT device_key, metric_id, '2001-01-02T12:00:00.5Z', 1 FROM telemetry WHERE device_key = $1 LIMIT 1
+            """, deviceKey);
+        var options = new RetentionOptions { RawEnabled = true, RequireArchive = true, RawDays = 3, RollupDays = 730 };
+
+        var result = await RunAsync(options);
+
+        Assert.Contains(DayPartition(1), result.NotArchived);
+        Assert.DoesNotContain(result.Dropped, p => p.Name == DayPartition(1));
+        Assert.Contains(result.Dropped, p => p.Name == DayPartition(0));
+        Assert.Equal([DayPartition(1), DayPartition(7), DayPartition(8), DayPartition(9)], await MyRawPartitionsAsync());
+
+        // Once its late point is archived too, it goes; the drop leaves its day uncovered for a partition made anew.
+        await SetWatermarkAsync(Now);
+        Assert.Contains((await RunAsync(options)).Dropped, p => p.Name == DayPartition(1));
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT covered_rows FROM archive_days WHERE day = '2001-01-02'"));
     }
 
     [Fact]
@@ -215,10 +240,24 @@ public sealed class RetentionTests(StackFixture stack) : IAsyncLifetime
         return deviceKey;
     }
 
-    private Task SetWatermarkAsync(DateTimeOffset exportedUntil) => ExecuteAsync("""
-        INSERT INTO archive_watermarks (name, exported_until) VALUES ('telemetry', $1)
-        ON CONFLICT (name) DO UPDATE SET exported_until = excluded.exported_until, updated_at = now()
-        """, exportedUntil.UtcDateTime);
+    /// <summary>
+    /// Stands in for the Archiver: the watermark, and every seeded day before it covered by the manifest (covered rows =
+    /// the rows its partition holds now), as an export would leave them.
+    /// </summary>
+    private async Task SetWatermarkAsync(DateTimeOffset exportedUntil)
+    {
+        await ExecuteAsync("""
+            INSERT INTO archive_watermarks (name, exported_until) VALUES ('telemetry', $1)
+            ON CONFLICT (name) DO UPDATE SET exported_until = excluded.exported_until, updated_at = now()
+            """, exportedUntil.UtcDateTime);
+        await ExecuteAsync("""
+            INSERT INTO archive_days (day, covered_rows)
+            SELECT (date_trunc('day', ts, 'UTC') AT TIME ZONE 'UTC')::date, count(*) FROM telemetry
+            WHERE ts >= '2001-01-01Z' AND ts < '2002-01-01Z' AND ts < $1
+            GROUP BY 1
+            ON CONFLICT (day) DO UPDATE SET covered_rows = excluded.covered_rows
+            """, exportedUntil.UtcDateTime);
+    }
 
     private async Task<List<string>> MyRawPartitionsAsync()
     {

@@ -6,12 +6,12 @@ namespace IotAspire.UnitTests.Worker;
 public class RetentionOptionsTests
 {
     [Fact]
-    public void Validate_Defaults_AreValidAndKeepRawData()
+    public void Validate_Defaults_AreValidAndDropOnlyArchivedRawData()
     {
         var options = new RetentionOptions();
 
         Assert.Empty(Validate(options));
-        Assert.False(options.RawEnabled);
+        Assert.True(options.RawEnabled);
         Assert.True(options.RequireArchive);
         Assert.Equal((30, 730, 3, 60), (options.RawDays, options.RollupDays, options.PrecreateDays, options.IntervalMinutes));
     }
