@@ -61,10 +61,25 @@ public static class IotServices
             .WaitForCompletion(migrations)
             .WithHttpHealthCheck("/health");
 
-        builder.AddService<Projects.Dashboard>(ResourceNames.Dashboard)
+        // The dashboard signs users in at the provider (code + PKCE) and calls the Api with their tokens. Its browser-facing
+        // URL is registered as the realm client's exact redirect URI: Dashboard:PublicUrl (a gateway), else its own port.
+        var dashboard = builder.AddService<Projects.Dashboard>(ResourceNames.Dashboard)
             .WithReference(api)
+            .WithEnvironment("Identity__Authority", identity.Authority)
+            .WithEnvironment("Identity__RequireHttpsMetadata", "false") // Local runs are plain http.
+            .WaitFor(identity.Resource)
             .WaitFor(api)
-            .WithHttpHealthCheck("/health");
+            .WithHttpHealthCheck("/health")
+            .WithUrlForEndpoint("http", url => url.DisplayText = "Dashboard");
+        var dashboardUrl = builder.Configuration["Dashboard:PublicUrl"] is { Length: > 0 } publicUrl
+            ? ReferenceExpression.Create($"{publicUrl.TrimEnd('/')}")
+            : ReferenceExpression.Create($"http://localhost:{dashboard.GetEndpoint("http").Property(EndpointProperty.Port)}");
+        if (builder.Configuration["Dashboard:PublicUrl"] is { Length: > 0 })
+        {
+            dashboard.WithEnvironment("Dashboard__PublicOrigin", dashboardUrl);
+        }
+
+        identity.WithDashboardUrl(dashboardUrl);
 
         AddSimulator(builder, infra, api, fleetClaimPassword);
     }
