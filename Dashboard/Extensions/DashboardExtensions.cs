@@ -2,6 +2,7 @@ using IotAspire.Dashboard.ApiClient;
 using IotAspire.Dashboard.Auth;
 using IotAspire.Dashboard.Charts;
 using IotAspire.Dashboard.Components;
+using IotAspire.Dashboard.Components.Pages.Devices;
 using IotAspire.Dashboard.Live;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -38,6 +39,7 @@ public static class DashboardExtensions
 
         builder.Services.AddSingleton<ApiAddress>();
         builder.Services.AddScoped<LiveConnectionFactory>();
+        builder.Services.AddScoped<CommandHistory>();
         return builder;
     }
 
