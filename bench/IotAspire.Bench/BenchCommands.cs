@@ -1,3 +1,4 @@
+using IotAspire.Bench.Dashboard;
 using IotAspire.Bench.Infrastructure;
 using IotAspire.Bench.Ingest;
 using IotAspire.Bench.Latency;
@@ -27,6 +28,12 @@ public static class BenchCommands
                   device -> SignalR latency through the whole stack: MQTT 5 telemetry with a sequence number,
                   a SignalR .NET client subscribed to the devices on /hubs/devices; --others devices publish unsubscribed.
 
+          dashboard --devices 10000 --days 30 [--repeats 10] [--live-seconds 60] [--live-rate 4] [--soak-minutes 0]
+                  [--token-lifetime 00:05:00] [--simulator 3] [--screenshots DIR] [--data-root DIR] [--hold]
+                  the dashboard in headless Chromium (Playwright, /usr/bin/chromium): fleet page over --devices registered
+                  devices, the 30-day chart of a 1 Hz device, publish -> chart delay, optional soak across token renewals.
+                  --hold keeps the stack up and prints the dashboard's address and users instead.
+
         Common: --results DIR (default bench/results), --keep-logs.
         """;
 
@@ -55,6 +62,7 @@ public static class BenchCommands
                 "query" => await QueryBenchmark.RunAsync(QuerySettings.From(options), stop.Token),
                 "shadow" => await ShadowBenchmark.RunAsync(ShadowSettings.From(options), stop.Token),
                 "latency" => await LatencyBenchmark.RunAsync(LatencySettings.From(options), stop.Token),
+                "dashboard" => await DashboardBenchmark.RunAsync(DashboardSettings.From(options), stop.Token),
                 _ => Fail($"Unknown command '{args[0]}'.\n{Usage}"),
             };
         }

@@ -115,7 +115,9 @@ export async function loadCharts(deviceId, chartIds, metrics, fromMs, toMs, plan
             points += s.xs.length;
             draw(s);
         });
-        return { resolution: body.resolution, points, bytes, milliseconds: Math.round(performance.now() - started), error: null };
+        const result = { resolution: body.resolution, points, bytes, milliseconds: Math.round(performance.now() - started), error: null };
+        window.__iotLastLoad = { ...result, metrics: metrics.length, width: charts.get(chartIds[0])?.plot.width ?? 0 };  // For the benchmark.
+        return result;
     } catch (e) {
         return { resolution: null, points: 0, bytes: 0, milliseconds: Math.round(performance.now() - started), error: String(e.message || e) };
     }

@@ -48,7 +48,9 @@ public sealed class BenchStack : IAsyncDisposable
         IReadOnlyCollection<string> notStarted,
         string? dataRoot,
         CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, string>? workerSettings = null)
+        IReadOnlyDictionary<string, string>? workerSettings = null,
+        IReadOnlyList<string>? appHostArgs = null,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? resourceSettings = null)
     {
         var logFile = Path.Combine(AppContext.BaseDirectory, "logs", $"{kind}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.log");
         var secrets = BenchSecrets.Load(dataRoot);
@@ -66,6 +68,8 @@ public sealed class BenchStack : IAsyncDisposable
         {
             args.Add($"Infra:DataRoot={Path.GetFullPath(dataRoot)}");
         }
+
+        args.AddRange(appHostArgs ?? []); // Later arguments win: e.g. Simulator:Devices=10.
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
@@ -89,6 +93,11 @@ public sealed class BenchStack : IAsyncDisposable
                 {
                     resource.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
                 }
+            }
+
+            foreach (var (key, value) in resourceSettings?.GetValueOrDefault(project.Name) ?? new Dictionary<string, string>())
+            {
+                resource.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
             }
 
             if (notStarted.Contains(project.Name))
