@@ -10,6 +10,7 @@ using IotAspire.Bench.Infrastructure;
 using IotAspire.Bench.Query;
 using IotAspire.Bench.Reporting;
 using IotAspire.Core;
+using IotAspire.Testing;
 using Microsoft.Playwright;
 using MQTTnet;
 using MQTTnet.Protocol;

@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using Microsoft.Playwright;
 
-namespace IotAspire.Bench.Dashboard;
+namespace IotAspire.Testing;
 
-/// <summary>A signed-in headless Chromium on the dashboard (Debian's browser, no download), and what the pages expose to measure.</summary>
+/// <summary>
+/// A signed-in headless Chromium on the dashboard (Debian's browser, no download): the user goes through the provider's
+/// login page as a person would. Shared by the end-to-end tests and the dashboard benchmark.
+/// </summary>
 public sealed class DashboardBrowser : IAsyncDisposable
 {
     private readonly IPlaywright _playwright;
@@ -62,6 +65,15 @@ public sealed class DashboardBrowser : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         await action();
         return clock.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>A full-page PNG, named after what it shows.</summary>
+    public async Task<string> ScreenshotAsync(string folder, string name)
+    {
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, name + ".png");
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        return path;
     }
 
     public Task<string> FirstDeviceAsync() => Page.Locator("[data-testid=device-link]").First.InnerTextAsync();
