@@ -12,7 +12,7 @@ public sealed record DeviceDto(
     public bool Revoked => RevokedAt is not null;
 }
 
-public sealed record DevicePage(IReadOnlyList<DeviceDto> Items, string? Next);
+public sealed record DeviceListPage(IReadOnlyList<DeviceDto> Items, string? Next);
 
 public sealed record MetricDto(string Name, JsonElement LastValue, DateTime LastTimestamp);
 

@@ -15,8 +15,8 @@ public sealed partial class DeviceApiClient(HttpClient http, UserTokens tokens, 
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public Task<ApiResult<DevicePage>> ListDevicesAsync(DeviceQuery query, CancellationToken cancellationToken = default) =>
-        SendAsync<DevicePage>(HttpMethod.Get, "api/devices" + ListQuery(query), null, cancellationToken);
+    public Task<ApiResult<DeviceListPage>> ListDevicesAsync(DeviceQuery query, CancellationToken cancellationToken = default) =>
+        SendAsync<DeviceListPage>(HttpMethod.Get, "api/devices" + ListQuery(query), null, cancellationToken);
 
     public Task<ApiResult<DeviceDto>> GetDeviceAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync<DeviceDto>(HttpMethod.Get, $"api/devices/{Escape(id)}", null, cancellationToken);

@@ -5,7 +5,7 @@ namespace IotAspire.Dashboard.ApiClient;
 /// <summary>The Api calls the pages make, as the signed-in user.</summary>
 public interface IDeviceApi
 {
-    Task<ApiResult<DevicePage>> ListDevicesAsync(DeviceQuery query, CancellationToken cancellationToken = default);
+    Task<ApiResult<DeviceListPage>> ListDevicesAsync(DeviceQuery query, CancellationToken cancellationToken = default);
     Task<ApiResult<DeviceDto>> GetDeviceAsync(string id, CancellationToken cancellationToken = default);
     Task<ApiResult<MetricDto[]>> GetMetricsAsync(string id, CancellationToken cancellationToken = default);
     Task<ApiResult<JsonObject>> GetShadowAsync(string id, CancellationToken cancellationToken = default);

@@ -38,7 +38,7 @@ public static class DashboardExtensions
 #pragma warning restore EXTEXP0001
 
         builder.Services.AddSingleton<ApiAddress>();
-        builder.Services.AddScoped<LiveConnectionFactory>();
+        builder.Services.AddScoped<ILiveConnectionFactory, LiveConnectionFactory>();
         builder.Services.AddScoped<CommandHistory>();
         return builder;
     }

@@ -12,7 +12,7 @@ namespace IotAspire.Dashboard.Live;
 /// It reconnects by itself, forever, with back-off (an Api restart, a token that expired: the hub closes the
 /// connection then, and the next one gets a fresh token), and subscribes again to what was watched.
 /// </summary>
-public sealed partial class DeviceLiveConnection : IAsyncDisposable
+public sealed partial class DeviceLiveConnection : ILiveDeviceEvents
 {
     private const int MaxIdsPerCall = 200;
     private readonly HubConnection _hub;
@@ -69,10 +69,8 @@ public sealed partial class DeviceLiveConnection : IAsyncDisposable
     public event Func<PresenceEvent, Task>? Presence;
     public event Func<LiveState, Task>? StateChanged;
 
-    /// <summary>Raised after a reconnect: events of the gap were missed.</summary>
     public event Func<Task>? Resumed;
 
-    /// <summary>Starts connecting in the background; a page renders without waiting for it.</summary>
     public void EnsureStarted(bool restart = false)
     {
         if (_starting is null || restart)
@@ -81,7 +79,6 @@ public sealed partial class DeviceLiveConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Watches exactly these devices from now on (a page of the fleet, or one device).</summary>
     public async Task WatchAsync(IEnumerable<string> deviceIds)
     {
         var wanted = new HashSet<string>(deviceIds, StringComparer.Ordinal);
@@ -231,8 +228,8 @@ public sealed partial class DeviceLiveConnection : IAsyncDisposable
 }
 
 /// <summary>Creates a page's live connection with the circuit's tokens.</summary>
-public sealed class LiveConnectionFactory(ApiAddress address, UserTokens tokens, ILogger<DeviceLiveConnection> logger)
+public sealed class LiveConnectionFactory(ApiAddress address, UserTokens tokens, ILogger<DeviceLiveConnection> logger) : ILiveConnectionFactory
 {
-    public async Task<DeviceLiveConnection> CreateAsync(CancellationToken cancellationToken) =>
-        new(await address.HubUrlAsync(cancellationToken), tokens, logger);
+    public async Task<ILiveDeviceEvents> CreateAsync(CancellationToken cancellationToken) =>
+        new DeviceLiveConnection(await address.HubUrlAsync(cancellationToken), tokens, logger);
 }

@@ -18,7 +18,7 @@ public sealed partial class DevicePage
     private string? _shadowMissing;
     private ApiProblem? _problem;
     private MetricCharts? _charts;
-    private DeviceLiveConnection? _live;
+    private ILiveDeviceEvents? _live;
     private LiveState _liveState = LiveState.Connecting;
     private List<PresenceEvent> _presenceSeen = [];
     private IReadOnlyList<string> _chartMetrics = [];

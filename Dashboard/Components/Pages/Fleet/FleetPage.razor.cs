@@ -24,7 +24,7 @@ public sealed partial class FleetPage
     private DeviceSort _sort;
     private bool _loading = true;
     private ApiProblem? _problem;
-    private DeviceLiveConnection? _live;
+    private ILiveDeviceEvents? _live;
     private LiveState _liveState = LiveState.Connecting;
     private Timer? _renderTimer;
     private volatile bool _dirty;
