@@ -78,12 +78,12 @@ public static class DashboardBenchmark
         await using var browser = await DashboardBrowser.SignInAsync(dashboard, "viewer", viewerPassword);
         var fleet = await MeasureFleetAsync(browser, settings.Repeats);
         var chart = await MeasureLongChartAsync(browser, QueryDataSet.DenseId(0), settings.Repeats);
-        if (settings.Screenshots is { } folder)
+        var live = await MeasureLiveAsync(browser, device, settings, cancellationToken);
+        if (settings.Screenshots is { } shots)
         {
-            Directory.CreateDirectory(folder);
+            await ScreenshotsAsync(browser, shots);
         }
 
-        var live = await MeasureLiveAsync(browser, device, settings, cancellationToken);
         var soak = settings.SoakMinutes > 0 ? await SoakAsync(browser, device, settings, cancellationToken) : null;
 
         var results = new { fleet, chart, live, soak, unauthorizedSeen = browser.Unauthorized };
@@ -220,11 +220,6 @@ public static class DashboardBenchmark
         }
 
         await Task.Delay(2000, cancellationToken);
-        if (settings.Screenshots is { } folder)
-        {
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "dashboard-device.png"), FullPage = true });
-        }
-
         var drawn = await page.EvaluateAsync<JsonElement>("() => window.__iotLiveProbe.drawn");
         var latencies = new List<double>();
         var seen = new HashSet<long>();
@@ -245,10 +240,31 @@ public static class DashboardBenchmark
         };
     }
 
+    /// <summary>The README's pictures: the fleet, and a simulated device's page after a minute of its telemetry.</summary>
+    private static async Task ScreenshotsAsync(DashboardBrowser browser, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var page = browser.Page;
+        await page.GotoAsync(browser.Dashboard.ToString());
+        await browser.WaitLiveAsync();
+        await page.FillAsync("[data-testid=search] input", "sim-");
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=device-link]')].every(e => e.textContent.startsWith('sim-'))");
+        await page.WaitForTimeoutAsync(1000);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "dashboard-fleet.png") });
+        await page.GotoAsync(new Uri(browser.Dashboard, "devices/sim-0001").ToString());
+        await browser.WaitLiveAsync();
+        await page.WaitForSelectorAsync("[data-testid=chart] canvas");
+        await page.WaitForTimeoutAsync(5000);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "dashboard-device.png") });
+    }
+
     /// <summary>The device page open for SoakMinutes while the device publishes at 1 Hz: 401s, reconnects, and the longest gap.</summary>
     private static async Task<object> SoakAsync(DashboardBrowser browser, LiveDevicePublisher device, DashboardSettings settings, CancellationToken cancellationToken)
     {
         var page = browser.Page;
+        await page.GotoAsync(new Uri(browser.Dashboard, $"devices/{LiveDevice}").ToString());
+        await browser.WaitLiveAsync();
+        await page.WaitForSelectorAsync($"[data-testid=chart][data-metric={LiveMetric}] canvas");
         await page.EvaluateAsync("() => { window.__iotLiveProbe = { pending: [], drawn: [] }; }");
         var unauthorizedBefore = browser.Unauthorized;
         var notLive = 0;

@@ -84,6 +84,12 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(0, await page.Locator("[data-testid=edit-desired]").CountAsync());
         Assert.Equal(0, await page.Locator("[data-testid=send-command]").CountAsync());
         await browser.ScreenshotAsync(Screenshots, "viewer-device-page");
+
+        // Sign out ends both sessions: the dashboard's and the provider's, so the next visit asks for the password again.
+        await page.ClickAsync("text=Sign out");
+        await page.Locator("#password").WaitForAsync();
+        await page.GotoAsync(stack.DashboardAddress.ToString());
+        await page.Locator("#password").WaitForAsync();
     }
 
     [Fact]
