@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Aspire.Hosting.ApplicationModel;
 using IotAspire.Core;
 using IotAspire.IntegrationTests.Infrastructure;
 using IotAspire.Testing;
@@ -123,6 +124,69 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal("21.5", await temperature.InnerTextAsync());
         await page.Locator("[data-testid=status][data-status=online]").First.WaitForAsync();
         await browser.ScreenshotAsync(Screenshots, "admin-new-device-page");
+    }
+
+    [Fact]
+    public async Task DevicePage_ApiRestarts_SaysReconnectingThenIsLiveAgainWithoutAReload()
+    {
+        var id = $"t-dash-restart-{Random.Shared.Next(100_000, 999_999)}";
+        (await stack.Api.PostAsJsonAsync("/api/devices", new { id })).EnsureSuccessStatusCode();
+        await using var browser = await DashboardBrowser.SignInAsync(stack.DashboardAddress, "viewer", stack.ViewerPassword);
+        var page = browser.Page;
+        await page.GotoAsync(new Uri(stack.DashboardAddress, $"devices/{id}").ToString());
+        await browser.WaitLiveAsync();
+
+        var replicas = await ApiReplicaIdsAsync();
+        foreach (var replica in replicas)
+        {
+            Assert.True((await stack.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StopCommand)).Success);
+        }
+
+        try
+        {
+            await page.Locator("[data-testid=live-status][data-state=Reconnecting]").WaitForAsync();
+            await browser.ScreenshotAsync(Screenshots, "device-page-api-down");
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                Assert.True((await stack.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand)).Success);
+            }
+
+            using var healthy = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Api, healthy.Token);
+        }
+
+        await page.Locator("[data-testid=live-status][data-state=Live]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        // Subscribed again on the new connection: a change made now reaches the open page.
+        using var patch = await stack.Api.PatchAsync($"/api/devices/{id}/shadow",
+            JsonContent.Create(new { state = new { desired = new { after = "restart" } } }));
+        patch.EnsureSuccessStatusCode();
+        await page.Locator("[data-testid=shadow-desired]").Filter(new LocatorFilterOptions { HasText = "restart" }).WaitForAsync();
+    }
+
+    /// <summary>The resource ids of the Api's replicas (commands go to each instance).</summary>
+    private async Task<IReadOnlyList<string>> ApiReplicaIdsAsync()
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await foreach (var update in stack.App.ResourceNotifications.WatchAsync(timeout.Token))
+            {
+                if (update.Resource.Name == ResourceNames.Api && update.ResourceId != ResourceNames.Api && ids.Add(update.ResourceId) && ids.Count == 2)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Fewer replicas than two: stop what there is.
+        }
+
+        return [.. ids];
     }
 
     private static async Task<int> PointsAsync(ILocator chart) =>
