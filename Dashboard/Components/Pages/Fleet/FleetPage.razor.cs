@@ -1,4 +1,7 @@
 using IotAspire.Dashboard.ApiClient;
+using IotAspire.Dashboard.Auth;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using IotAspire.Dashboard.Live;
 using MudBlazor;
 
@@ -30,10 +33,15 @@ public sealed partial class FleetPage
     private volatile bool _dirty;
     private int _loadVersion;
 
+    private bool _isAdmin;
+
+    [CascadingParameter] private Task<AuthenticationState>? Authentication { get; set; }
+
     private bool HasFilter => !string.IsNullOrWhiteSpace(_search) || _status != DeviceStatusFilter.All;
 
     protected override async Task OnInitializedAsync()
     {
+        _isAdmin = Authentication is not null && (await Authentication).User.IsInRole(DashboardRoles.Admin);
         // Live events may come many a second: the table renders at most every RenderInterval.
         _renderTimer = new Timer(_ =>
         {
