@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using IotAspire.Dashboard.Charts;
 using IotAspire.Dashboard.Extensions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -82,6 +83,14 @@ public static class AuthenticationExtensions
         };
         oidc.Events.OnRedirectToIdentityProvider = context =>
         {
+            // The browser's own data requests (charts) cannot follow a redirect to a login page: say 401 instead.
+            if (context.Request.Path.StartsWithSegments(ChartDataEndpoints.PathPrefix))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.HandleResponse();
+                return Task.CompletedTask;
+            }
+
             if (dashboard.PublicOrigin is { } origin)
             {
                 context.ProtocolMessage.RedirectUri = new Uri(origin, oidc.CallbackPath.Value).ToString();

@@ -12,8 +12,11 @@ public static class ChartDataEndpoints
 {
     public const string HttpClientName = "chart-data";
 
+    /// <summary>Where the browser's data requests go; they answer 401 rather than a redirect to the login page.</summary>
+    public const string PathPrefix = "/bff";
+
     public static IEndpointConventionBuilder MapChartDataEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapGet("/bff/devices/{id}/telemetry", ForwardTelemetryAsync).RequireAuthorization();
+        app.MapGet(PathPrefix + "/devices/{id}/telemetry", ForwardTelemetryAsync).RequireAuthorization();
 
     public static async Task ForwardTelemetryAsync(
         string id, HttpContext context, UserTokens tokens, IHttpClientFactory clients, CancellationToken cancellationToken)

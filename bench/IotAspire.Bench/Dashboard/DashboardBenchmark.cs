@@ -107,43 +107,69 @@ public static class DashboardBenchmark
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Timed inside the page (performance.now()): from the click or input event to the DOM showing the new rows, seen
+    /// by a MutationObserver; Playwright's own round trips are not in these figures. First render: navigation start to
+    /// the end of DOMContentLoaded (the rows are in the prerendered HTML).
+    /// </summary>
+    private const string TimePageChange = """
+        () => new Promise(resolve => {
+            const first = () => document.querySelector('[data-testid=device-link]')?.textContent;
+            const before = first();
+            const started = performance.now();
+            const observer = new MutationObserver(() => {
+                if (first() !== before) { observer.disconnect(); resolve(performance.now() - started); }
+            });
+            observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+            document.querySelector('[data-testid=next-page]').click();
+        })
+        """;
+
+    private const string TimeSearch = """
+        term => new Promise(resolve => {
+            const matches = () => { const l = document.querySelectorAll('[data-testid=device-link]'); return l.length > 0 && [...l].every(e => e.textContent.includes(term)); };
+            const started = performance.now();
+            const observer = new MutationObserver(() => { if (matches()) { observer.disconnect(); resolve(performance.now() - started); } });
+            observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+            const input = document.querySelector('[data-testid=search] input');
+            input.value = term;
+            input.dispatchEvent(new Event('input', { bubbles: true }));
+        })
+        """;
+
     private static async Task<object> MeasureFleetAsync(DashboardBrowser browser, int repeats)
     {
         var page = browser.Page;
         var firstRender = new List<double>();
+        var firstRenderDriver = new List<double>();
         for (var i = 0; i < Math.Min(repeats, 5); i++)
         {
-            firstRender.Add(await browser.TimeAsync(async () =>
+            firstRenderDriver.Add(await browser.TimeAsync(async () =>
             {
-                await page.GotoAsync(browser.Dashboard.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
+                await page.GotoAsync(browser.Dashboard.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
                 await page.WaitForSelectorAsync("[data-testid=device-link]");
             }));
+            firstRender.Add(await page.EvaluateAsync<double>("() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"));
         }
 
         await browser.WaitLiveAsync();
         var pageChange = new List<double>();
+        var pageChangeDriver = new List<double>();
         for (var i = 0; i < repeats; i++)
         {
+            pageChange.Add(await page.EvaluateAsync<double>(TimePageChange));
             var before = await browser.FirstDeviceAsync();
-            pageChange.Add(await browser.TimeAsync(async () =>
+            pageChangeDriver.Add(await browser.TimeAsync(async () =>
             {
                 await page.ClickAsync("[data-testid=next-page]");
-                await page.WaitForFunctionAsync(
-                    "b => document.querySelector('[data-testid=device-link]')?.textContent !== b", before);
+                await page.WaitForFunctionAsync("b => document.querySelector('[data-testid=device-link]')?.textContent !== b", before);
             }));
         }
 
-        var filter = new List<double>();
+        var search = new List<double>();
         for (var i = 0; i < repeats; i++)
         {
-            var term = $"sparse-{(i * 937 % 9000) + 10:D4}";
-            filter.Add(await browser.TimeAsync(async () =>
-            {
-                await page.FillAsync("[data-testid=search] input", term);
-                await page.WaitForFunctionAsync(
-                    "t => { const l = document.querySelectorAll('[data-testid=device-link]'); return l.length > 0 && [...l].every(e => e.textContent.includes(t)); }",
-                    term);
-            }));
+            search.Add(await page.EvaluateAsync<double>(TimeSearch, $"sparse-{(i * 937 % 9000) + 10:D4}"));
         }
 
         var devices = await page.Locator("[data-testid=device-link]").CountAsync();
@@ -152,9 +178,12 @@ public static class DashboardBenchmark
         {
             firstRenderMs = Percentiles.From(firstRender),
             pageChangeMs = Percentiles.From(pageChange),
-            // Includes the search box's debounce (SearchDebounceMs) after the last keystroke.
-            searchMs = Percentiles.From(filter),
+            // Includes the search box's debounce after the input event.
+            searchMs = Percentiles.From(search),
             searchDebounceMs = 150,
+            // The same, as the test driver sees it (Playwright's navigation, click and polling included).
+            firstRenderDriverMs = Percentiles.From(firstRenderDriver),
+            pageChangeDriverMs = Percentiles.From(pageChangeDriver),
             pageSize = 50,
             lastSearchRows = devices,
         };

@@ -56,7 +56,7 @@ public sealed class BenchStack : IAsyncDisposable
         var secrets = BenchSecrets.Load(dataRoot);
         var args = new List<string>
         {
-            "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Simulator:Devices=0",
+            "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Infra:Ports:MqttTls=0", "Simulator:Devices=0",
             // One Api: the benchmarks measure its process by resource name; replicas are tested elsewhere.
             "Api:Replicas=1",
             $"Parameters:mqtt-admin-password={secrets.MqttAdmin}",

@@ -127,6 +127,19 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Anonymous_PageGoesToTheLoginAndChartDataIs401()
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = stack.DashboardAddress };
+
+        using var page = await http.GetAsync("/devices/x");
+        using var data = await http.GetAsync("/bff/devices/x/telemetry?metric=temperature");
+
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, page.StatusCode);
+        Assert.StartsWith(new Uri(stack.IdentityAddress, "realms/iot/protocol/openid-connect/auth").ToString(), page.Headers.Location!.ToString(), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, data.StatusCode);
+    }
+
+    [Fact]
     public async Task DevicePage_ApiRestarts_SaysReconnectingThenIsLiveAgainWithoutAReload()
     {
         var id = $"t-dash-restart-{Random.Shared.Next(100_000, 999_999)}";
