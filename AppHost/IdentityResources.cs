@@ -128,6 +128,16 @@ public static class IdentityResourcesExtensions
             .WithRestartOnExit();
     }
 
+    /// <summary>
+    /// The dashboard's browser-facing URL, the realm file's ${IOT_DASHBOARD_URL}: its client's exact redirect URIs are
+    /// {url}/signin-oidc and {url}/signout-callback-oidc.
+    /// </summary>
+    public static void WithDashboardUrl(this IdentityResources identity, ReferenceExpression url)
+    {
+        var resource = (IResourceWithEnvironment)identity.Resource.Resource;
+        identity.Resource.ApplicationBuilder.CreateResourceBuilder(resource).WithEnvironment("IOT_DASHBOARD_URL", url);
+    }
+
     /// <summary>The values of the realm file's ${IOT_*} placeholders.</summary>
     private static IResourceBuilder<T> WithRealmSecrets<T>(
         this IResourceBuilder<T> resource,

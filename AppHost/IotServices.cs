@@ -68,11 +68,26 @@ public static class IotServices
             .WaitForCompletion(migrations)
             .WithHealthProbes();
 
-        builder.AddService<Projects.Dashboard>(ResourceNames.Dashboard)
+        // The dashboard signs users in at the provider (code + PKCE) and calls the Api with their tokens. Its browser-facing
+        // URL is registered as the realm client's exact redirect URI: Dashboard:PublicUrl (a gateway), else its own port.
+        var dashboard = builder.AddService<Projects.Dashboard>(ResourceNames.Dashboard)
             .WithReference(api)
-            .WithRestartOnExit()
+            .WithEnvironment("Identity__Authority", identity.Authority)
+            .WithEnvironment("Identity__RequireHttpsMetadata", identity.RequireHttpsMetadata ? "true" : "false")
+            .WaitFor(identity.Resource)
             .WaitFor(api)
-            .WithHealthProbes();
+            .WithRestartOnExit()
+            .WithHealthProbes()
+            .WithUrlForEndpoint("http", url => url.DisplayText = "Dashboard");
+        var dashboardUrl = builder.Configuration["Dashboard:PublicUrl"] is { Length: > 0 } publicUrl
+            ? ReferenceExpression.Create($"{publicUrl.TrimEnd('/')}")
+            : ReferenceExpression.Create($"http://localhost:{dashboard.GetEndpoint("http").Property(EndpointProperty.Port)}");
+        if (builder.Configuration["Dashboard:PublicUrl"] is { Length: > 0 })
+        {
+            dashboard.WithEnvironment("Dashboard__PublicOrigin", dashboardUrl);
+        }
+
+        identity.WithDashboardUrl(dashboardUrl);
 
         AddSimulator(builder, infra, api, identity, fleetClaimPassword);
     }

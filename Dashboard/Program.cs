@@ -1,13 +1,13 @@
-using IotAspire.Dashboard.Components;
+using IotAspire.Dashboard.Extensions;
 
-// Placeholder until the dashboard issue: a Blazor Web App that will use the Api as a user would.
+// A Blazor Web App (interactive server) that uses the Api as any client app would: REST with the signed-in user's
+// token and the SignalR hub for live events; never the databases.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.Services.AddRazorComponents();
+builder.AddDashboard();
 
 var app = builder.Build();
-app.UseAntiforgery();
-app.MapStaticAssets();
-app.MapRazorComponents<App>();
+app.UseDashboard();
 app.MapDefaultEndpoints();
+app.MapDashboard();
 app.Run();

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using IotAspire.Api.Data;
@@ -42,8 +43,11 @@ public static class DevicesApi
 
         api.MapGet("/", ListDevices)
             .WithName("ListDevices")
-            .WithSummary("List devices, ordered by id")
-            .WithDescription("Keyset paging: pass the response's 'next' as 'after'. 'search' matches id or name, case-insensitively.")
+            .WithSummary("List devices, ordered by id (or name, or last seen)")
+            .WithDescription(
+                "Keyset paging: pass the response's 'next' as 'after'. 'search' matches id or name, case-insensitively. "
+                + "'status' = online | offline | revoked (presence as the worker recorded it). 'sort' = id | name | lastSeen "
+                + "(most recent first). 'latest=true' adds each device's latest value of every metric.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/{id}", GetDevice)
@@ -141,12 +145,28 @@ public static class DevicesApi
         [Range(1, DeviceRules.MaxPageSize)] int? limit,
         [StringLength(DeviceRules.MaxNameLength)] string? search,
         CancellationToken cancellationToken,
-        PresenceReader? presence = null)
+        PresenceReader? presence = null,
+        [Description("online, offline or revoked; default: all.")] string? status = null,
+        [Description("id (default), name, or lastSeen (most recently seen first).")] string? sort = null,
+        [Description("true: each device with the latest value of every metric it sent.")] bool? latest = null,
+        TelemetryStore? telemetry = null)
     {
-        after = string.IsNullOrEmpty(after) ? null : after;
-        if (after is not null && !DeviceId.IsValid(after))
+        if (!TryParse<DeviceSort>(sort, out var order))
         {
-            return ApiProblems.BadRequest("Invalid cursor", $"'after' must be a device id ({DeviceId.Rule}), normally the previous page's 'next'.");
+            return ApiProblems.BadRequest("Invalid sort", "'sort' must be id, name or lastSeen.");
+        }
+
+        if (!TryParse<DeviceStatusFilter>(status, out var filter))
+        {
+            return ApiProblems.BadRequest("Invalid status", "'status' must be online, offline or revoked.");
+        }
+
+        DeviceCursor? cursor = null;
+        if (!string.IsNullOrEmpty(after) && !DeviceCursor.TryDecode(order, after, out cursor))
+        {
+            return ApiProblems.BadRequest("Invalid cursor", order == DeviceSort.Id
+                ? $"'after' must be a device id ({DeviceId.Rule}), normally the previous page's 'next'."
+                : "'after' must be the previous page's 'next' of the same sort.");
         }
 
         if (limit is < 1 or > DeviceRules.MaxPageSize)
@@ -156,15 +176,28 @@ public static class DevicesApi
 
         var take = limit ?? DeviceRules.DefaultPageSize;
         // One extra row tells whether another page follows.
-        var rows = await store.ListAsync(after, string.IsNullOrEmpty(search) ? null : search, take + 1, cancellationToken);
+        var rows = await store.ListAsync(cursor, string.IsNullOrEmpty(search) ? null : search, filter, order, take + 1, cancellationToken);
         var page = rows.Take(take).ToList();
         // Live presence of the whole page in one Redis round trip.
         var online = presence is null
             ? new Dictionary<string, DevicePresence>()
             : await presence.GetManyAsync(page.Select(row => row.DeviceId).ToList());
-        var items = page.Select(row => ToDto(row, online.GetValueOrDefault(row.DeviceId, DevicePresence.Unknown))).ToList();
-        var next = rows.Count > take ? items[^1].Id : null;
+        var values = latest == true && telemetry is not null
+            ? await telemetry.ReadLatestAsync(page.Select(row => row.Key).ToList(), cancellationToken)
+            : null;
+        var items = page.Select(row => ToDto(row, online.GetValueOrDefault(row.DeviceId, DevicePresence.Unknown)) with
+        {
+            Latest = values is null ? null : (values.GetValueOrDefault(row.Key) ?? []).Select(MetricDto.From).ToList(),
+        }).ToList();
+        var next = rows.Count > take ? DeviceCursor.Encode(order, page[^1]) : null;
         return TypedResults.Ok(new DevicePage(items, next));
+    }
+
+    /// <summary>An enum from its name, case-insensitively; absent is the default (the first member).</summary>
+    private static bool TryParse<TEnum>(string? text, out TEnum value) where TEnum : struct, Enum
+    {
+        value = default;
+        return string.IsNullOrEmpty(text) || (Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value) && !int.TryParse(text, out _));
     }
 
     public static async Task<Results<Ok<DeviceDto>, ProblemHttpResult>> GetDevice(

@@ -98,7 +98,7 @@ public static class TelemetryApi
         }
 
         var latest = await store.ReadLatestAsync(deviceKey, cancellationToken);
-        return TypedResults.Ok(latest.Select(row => new MetricDto(row.Metric, row.Latest.Value, row.Latest.Timestamp)).ToArray());
+        return TypedResults.Ok(latest.Select(MetricDto.From).ToArray());
     }
 
     /// <summary>The raw series of the query, in the order asked; null when the device is unknown.</summary>

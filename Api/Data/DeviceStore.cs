@@ -17,20 +17,63 @@ public sealed class DeviceStore(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? ReadDevice(reader) : null;
     }
 
-    /// <summary>Devices with an id after <paramref name="after"/>, ordered by id (keyset paging).</summary>
-    public async Task<IReadOnlyList<DeviceRow>> ListAsync(string? after, string? search, int take, CancellationToken cancellationToken)
+    /// <summary>Which of these ids are registered (one round trip for a page of a fleet list).</summary>
+    public async Task<IReadOnlyList<string>> FindExistingAsync(IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
     {
+        if (deviceIds.Count == 0)
+        {
+            return [];
+        }
+
+        await using var command = dataSource.CreateCommand("SELECT device_id FROM devices WHERE device_id = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = deviceIds.ToArray() });
+        var found = new List<string>(deviceIds.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            found.Add(reader.GetString(0));
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// One page of devices in the order asked, after the cursor (keyset paging), optionally searched and filtered by
+    /// status. Online means what the worker last recorded: connected after the last disconnect, and not revoked.
+    /// </summary>
+    public async Task<IReadOnlyList<DeviceRow>> ListAsync(
+        DeviceCursor? after, string? search, DeviceStatusFilter status, DeviceSort sort, int take, CancellationToken cancellationToken)
+    {
+        var (order, keyset) = sort switch
+        {
+            DeviceSort.Name => ("name, device_id", "($1::text IS NULL OR (name, device_id) > ($4::text, $1))"),
+            // Never seen sorts last; coalesce gives those a key to page through.
+            DeviceSort.LastSeen => ("coalesce(last_seen, '-infinity') DESC, device_id",
+                "($1::text IS NULL OR coalesce(last_seen, '-infinity') < coalesce($5::timestamptz, '-infinity') "
+                + "OR (coalesce(last_seen, '-infinity') = coalesce($5::timestamptz, '-infinity') AND device_id > $1))"),
+            _ => ("device_id", "($1::text IS NULL OR device_id > $1)"),
+        };
+        var filter = status switch
+        {
+            DeviceStatusFilter.Online => $"AND revoked_at IS NULL AND {OnlineCondition}",
+            DeviceStatusFilter.Offline => $"AND revoked_at IS NULL AND NOT {OnlineCondition}",
+            DeviceStatusFilter.Revoked => "AND revoked_at IS NOT NULL",
+            _ => "",
+        };
         await using var command = dataSource.CreateCommand(
             $"""
             SELECT {Columns} FROM devices
-            WHERE ($1::text IS NULL OR device_id > $1)
+            WHERE {keyset}
               AND ($2::text IS NULL OR device_id ILIKE $2 OR name ILIKE $2)
-            ORDER BY device_id
+              {filter}
+            ORDER BY {order}
             LIMIT $3
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)after ?? DBNull.Value, DataTypeName = "text" });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)after?.Id ?? DBNull.Value, DataTypeName = "text" });
         command.Parameters.Add(new NpgsqlParameter { Value = search is null ? DBNull.Value : ContainsPattern(search), DataTypeName = "text" });
         command.Parameters.Add(new NpgsqlParameter { Value = take });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)after?.Name ?? DBNull.Value, DataTypeName = "text" });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)after?.LastSeen ?? DBNull.Value, DataTypeName = "timestamptz" });
 
         var rows = new List<DeviceRow>(take);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -41,6 +84,9 @@ public sealed class DeviceStore(NpgsqlDataSource dataSource)
 
         return rows;
     }
+
+    /// <summary>Connected after its last disconnect, as the worker records presence (schema 0004).</summary>
+    private const string OnlineCondition = "(last_connected IS NOT NULL AND (last_disconnected IS NULL OR last_connected > last_disconnected))";
 
     /// <summary>
     /// Locks the device's registry row until the returned lock is disposed (or committed), so that credential changes of

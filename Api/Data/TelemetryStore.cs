@@ -164,16 +164,41 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, ArchiveStore? ar
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var value = ReadValue(reader, 2);
-            rows.Add(new LatestValueRow(reader.GetString(0), new StoredValue(reader.GetDateTime(1), value.Kind switch
-            {
-                TelemetryValueKind.Number => value.Number,
-                TelemetryValueKind.Boolean => value.Boolean,
-                _ => value.Text!,
-            })));
+            rows.Add(ReadLatestRow(reader, 0));
         }
 
         return rows;
+    }
+
+    /// <summary>The latest value of every series of a page of devices (a fleet list), in one round trip, by device key.</summary>
+    public async Task<IReadOnlyDictionary<long, List<LatestValueRow>>> ReadLatestAsync(IReadOnlyList<long> deviceKeys, CancellationToken cancellationToken)
+    {
+        var latest = new Dictionary<long, List<LatestValueRow>>();
+        if (deviceKeys.Count == 0)
+        {
+            return latest;
+        }
+
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT d.key, m.name, lv.ts, lv.num_value, lv.bool_value, lv.text_value
+            FROM unnest($1::bigint[]) d(key) CROSS JOIN LATERAL iot_latest_values(d.key) lv JOIN metrics m ON m.id = lv.metric_id
+            ORDER BY d.key, m.name
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = deviceKeys.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var key = reader.GetInt64(0);
+            if (!latest.TryGetValue(key, out var rows))
+            {
+                latest[key] = rows = [];
+            }
+
+            rows.Add(ReadLatestRow(reader, 1));
+        }
+
+        return latest;
     }
 
     /// <summary>
@@ -260,6 +285,18 @@ public sealed class TelemetryStore(NpgsqlDataSource dataSource, ArchiveStore? ar
         statement.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
         statement.Parameters.Add(new NpgsqlParameter<string> { TypedValue = metric });
         return statement;
+    }
+
+    /// <summary>name, ts, then the three value columns, from <paramref name="first"/> on.</summary>
+    private static LatestValueRow ReadLatestRow(NpgsqlDataReader reader, int first)
+    {
+        var value = ReadValue(reader, first + 2);
+        return new LatestValueRow(reader.GetString(first), new StoredValue(reader.GetDateTime(first + 1), value.Kind switch
+        {
+            TelemetryValueKind.Number => value.Number,
+            TelemetryValueKind.Boolean => value.Boolean,
+            _ => value.Text!,
+        }));
     }
 
     private static PointRow ReadPoint(NpgsqlDataReader reader) => new(reader.GetDateTime(0), ReadValue(reader, 1));

@@ -19,7 +19,11 @@ public sealed record CreateDeviceRequest
 /// </summary>
 public sealed record DeviceDto(
     string Id, string Name, DateTime CreatedAt, DateTime? LastSeen, bool Online, DateTime? LastConnected, DateTime? LastDisconnected,
-    DateTime? RevokedAt);
+    DateTime? RevokedAt)
+{
+    /// <summary>With <c>latest=true</c> on the list: the latest value of every metric, by name (else null).</summary>
+    public IReadOnlyList<MetricDto>? Latest { get; init; }
+}
 
 /// <summary>One page of devices, ordered by id; pass <c>next</c> as <c>after</c> for the following page.</summary>
 public sealed record DevicePage(IReadOnlyList<DeviceDto> Items, string? Next);

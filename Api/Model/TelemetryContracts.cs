@@ -31,7 +31,10 @@ public readonly record struct TelemetryPoint(DateTime T, TelemetryValue Value);
 public readonly record struct TelemetryBucket(DateTime T, double Min, double Max, double Avg, long Count);
 
 /// <summary>A metric a device has sent, with its latest value.</summary>
-public sealed record MetricDto(string Name, object LastValue, DateTime LastTimestamp);
+public sealed record MetricDto(string Name, object LastValue, DateTime LastTimestamp)
+{
+    public static MetricDto From(Data.LatestValueRow row) => new(row.Metric, row.Latest.Value, row.Latest.Timestamp);
+}
 
 /// <summary>How finely a telemetry answer is resolved: raw points or buckets of a fixed width.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<TelemetryResolution>))]

@@ -35,6 +35,41 @@ public sealed class DevicesHub(DeviceStore devices) : Hub
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(deviceId), Context.ConnectionAborted);
     }
 
+    /// <summary>Most ids one SubscribeDevices or UnsubscribeDevices call takes: a page of a fleet list.</summary>
+    public const int MaxDevicesPerCall = 200;
+
+    /// <summary>
+    /// Subscribes to a whole page of devices in one call (a fleet list), with the rights of <see cref="Subscribe"/>.
+    /// Ids that are not registered are skipped (a device revoked or deleted since the page was read), not an error.
+    /// </summary>
+    [Authorize(Policy = ApiRoles.ViewerPolicy)]
+    public async Task SubscribeDevices(string[] deviceIds)
+    {
+        ValidateIds(deviceIds);
+        var known = await devices.FindExistingAsync(deviceIds.Distinct(StringComparer.Ordinal).ToList(), Context.ConnectionAborted);
+        await Task.WhenAll(known.Select(id => Groups.AddToGroupAsync(Context.ConnectionId, Group(id), Context.ConnectionAborted)));
+    }
+
+    public async Task UnsubscribeDevices(string[] deviceIds)
+    {
+        ValidateIds(deviceIds);
+        await Task.WhenAll(deviceIds.Distinct(StringComparer.Ordinal)
+            .Select(id => Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(id), Context.ConnectionAborted)));
+    }
+
+    private static void ValidateIds(string[]? deviceIds)
+    {
+        if (deviceIds is null || deviceIds.Length > MaxDevicesPerCall)
+        {
+            throw new HubException($"Pass 0 to {MaxDevicesPerCall} device ids per call.");
+        }
+
+        if (deviceIds.FirstOrDefault(id => !DeviceId.IsValid(id)) is { } invalid)
+        {
+            throw new HubException($"'{invalid}' is not a valid device id: a device id is {DeviceId.Rule}.");
+        }
+    }
+
     public async Task Unsubscribe(string deviceId)
     {
         if (!DeviceId.IsValid(deviceId))

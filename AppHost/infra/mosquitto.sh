@@ -36,8 +36,10 @@ if [ -n "${MQTT_GATE_OPENER:-}" ]; then
   elif [ -f /usr/lib/mosquitto/iotaspire.so ]; then
     iotaspire=/usr/lib/mosquitto/iotaspire.so
   else
-    echo "mosquitto: the iotaspire plugin cannot be built (install gcc and mosquitto-dev) and no prebuilt one exists" >&2
-    exit 1
+    # An image without a compiler or the prebuilt plugin (eclipse-mosquitto:2) still runs, loudly less safe.
+    echo "mosquitto: WARNING: the iotaspire plugin cannot be built (install gcc and mosquitto-dev) and no prebuilt one" \
+      "exists: running without the start gate and the telemetry journal; a broker restart can lose acknowledged telemetry" >&2
+    iotaspire=""
   fi
 fi
 iotaspire_plugin=""

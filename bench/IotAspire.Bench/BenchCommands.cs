@@ -1,4 +1,5 @@
 using IotAspire.Bench.Archive;
+using IotAspire.Bench.Dashboard;
 using IotAspire.Bench.Infrastructure;
 using IotAspire.Bench.Ingest;
 using IotAspire.Bench.Latency;
@@ -33,6 +34,11 @@ public static class BenchCommands
                   the Archiver process once over days loaded into a database of its own: rows/s, CPU per row, peak RSS,
                   Parquet bytes against the partitions, a DuckDB read-back of every row; then a DuckDB query for one
                   device and metric over a synthetic archive of --query-days days and --query-rows rows.
+          dashboard --devices 10000 --days 30 [--repeats 10] [--live-seconds 60] [--live-rate 4] [--soak-minutes 0]
+                  [--token-lifetime 00:05:00] [--simulator 3] [--screenshots DIR] [--data-root DIR] [--hold]
+                  the dashboard in headless Chromium (Playwright, /usr/bin/chromium): fleet page over --devices registered
+                  devices, the 30-day chart of a 1 Hz device, publish -> chart delay, optional soak across token renewals.
+                  --hold keeps the stack up and prints the dashboard's address and users instead.
 
         Common: --results DIR (default bench/results), --keep-logs.
         """;
@@ -63,6 +69,7 @@ public static class BenchCommands
                 "shadow" => await ShadowBenchmark.RunAsync(ShadowSettings.From(options), stop.Token),
                 "latency" => await LatencyBenchmark.RunAsync(LatencySettings.From(options), stop.Token),
                 "archive" => await ArchiveBenchmark.RunAsync(ArchiveSettings.From(options), stop.Token),
+                "dashboard" => await DashboardBenchmark.RunAsync(DashboardSettings.From(options), stop.Token),
                 _ => Fail($"Unknown command '{args[0]}'.\n{Usage}"),
             };
         }

@@ -48,13 +48,15 @@ public sealed class BenchStack : IAsyncDisposable
         IReadOnlyCollection<string> notStarted,
         string? dataRoot,
         CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, string>? workerSettings = null)
+        IReadOnlyDictionary<string, string>? workerSettings = null,
+        IReadOnlyList<string>? appHostArgs = null,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? resourceSettings = null)
     {
         var logFile = Path.Combine(AppContext.BaseDirectory, "logs", $"{kind}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.log");
         var secrets = BenchSecrets.Load(dataRoot);
         var args = new List<string>
         {
-            "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Simulator:Devices=0",
+            "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Infra:Ports:MqttTls=0", "Simulator:Devices=0",
             // One Api: the benchmarks measure its process by resource name; replicas are tested elsewhere.
             "Api:Replicas=1",
             $"Parameters:mqtt-admin-password={secrets.MqttAdmin}",
@@ -66,6 +68,8 @@ public sealed class BenchStack : IAsyncDisposable
         {
             args.Add($"Infra:DataRoot={Path.GetFullPath(dataRoot)}");
         }
+
+        args.AddRange(appHostArgs ?? []); // Later arguments win: e.g. Simulator:Devices=10.
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
@@ -89,6 +93,11 @@ public sealed class BenchStack : IAsyncDisposable
                 {
                     resource.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
                 }
+            }
+
+            foreach (var (key, value) in resourceSettings?.GetValueOrDefault(project.Name) ?? new Dictionary<string, string>())
+            {
+                resource.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
             }
 
             if (notStarted.Contains(project.Name))

@@ -149,4 +149,43 @@ public sealed class CommandsApiTests(StackFixture stack)
         Assert.False(items[offline.Id].GetProperty("online").GetBoolean());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, items[offline.Id].GetProperty("lastConnected").ValueKind);
     }
+
+    [Fact]
+    public async Task ListDevices_StatusSortAndLatest_FilterOrderAndPageByKey()
+    {
+        var online = await DeviceCredentials.RegisterAsync(stack, "list-filter");
+        var offline = await DeviceCredentials.RegisterAsync(stack, "list-filter");
+        await using var device = await TestDevice.ConnectAsync(stack, online, MqttProtocolVersion.V311, answer: null);
+        await ApiCalls.WaitForOnlineAsync(stack, online.Id);
+        Assert.Equal(0, (await MosquittoCli.PublishAsync(stack, offline, $"devices/{offline.Id}/telemetry", """{"temperature":19.5}""")).ExitCode);
+        await Eventually.ReturnsAsync(() => Database.CountTelemetryAsync(stack, offline.Id), count => count > 0, TimeSpan.FromSeconds(20), "telemetry");
+
+        var onlineIds = await IdsAsync("/api/devices?search=t-list-filter-&status=online&limit=1000");
+        var offlineIds = await IdsAsync("/api/devices?search=t-list-filter-&status=offline&limit=1000");
+        Assert.Contains(online.Id, onlineIds);
+        Assert.DoesNotContain(offline.Id, onlineIds);
+        Assert.Contains(offline.Id, offlineIds);
+        Assert.DoesNotContain(online.Id, offlineIds);
+
+        // Most recently seen first, one per page, following 'next'.
+        var first = await PageAsync($"/api/devices?search=t-list-filter-&sort=lastSeen&limit=1&latest=true");
+        var second = await PageAsync($"/api/devices?search=t-list-filter-&sort=lastSeen&limit=1&latest=true&after={Uri.EscapeDataString(first.GetProperty("next").GetString()!)}");
+        var newest = first.GetProperty("items")[0];
+        Assert.NotEqual(newest.GetProperty("id").GetString(), second.GetProperty("items")[0].GetProperty("id").GetString());
+        Assert.True(newest.GetProperty("lastSeen").GetDateTime() >= second.GetProperty("items")[0].GetProperty("lastSeen").GetDateTime());
+        var withValue = newest.GetProperty("id").GetString() == offline.Id ? newest : second.GetProperty("items")[0];
+        Assert.Equal(19.5, withValue.GetProperty("latest")[0].GetProperty("lastValue").GetDouble());
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await stack.Api.GetAsync("/api/devices?sort=name&after=not-a-cursor")).StatusCode);
+    }
+
+    private async Task<System.Text.Json.JsonElement> PageAsync(string path)
+    {
+        using var response = await stack.Api.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    private async Task<List<string>> IdsAsync(string path) =>
+        (await PageAsync(path)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!).ToList();
 }

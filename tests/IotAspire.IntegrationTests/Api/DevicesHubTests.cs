@@ -65,6 +65,34 @@ public sealed class DevicesHubTests(StackFixture stack)
         Assert.Single(client.Received);
     }
 
+    [Fact]
+    public async Task SubscribeDevices_APageOfIds_ReceivesEachDevicesEventsAndSkipsUnknownIds()
+    {
+        var first = await DeviceCredentials.RegisterAsync(stack, "hub-page-a");
+        var second = await DeviceCredentials.RegisterAsync(stack, "hub-page-b");
+        await using var client = await HubClient.ConnectAsync(stack, stack.ApiAddress);
+        await client.Connection.InvokeAsync("SubscribeDevices", new[] { first.Id, second.Id, "t-hub-page-never-registered" });
+
+        await ApiCalls.PatchShadowAsync(stack, first.Id, """{"state":{"desired":{"x":1}}}""");
+        await ApiCalls.PatchShadowAsync(stack, second.Id, """{"state":{"desired":{"x":2}}}""");
+        await client.WaitForAsync("shadow", first.Id);
+        await client.WaitForAsync("shadow", second.Id);
+
+        await client.Connection.InvokeAsync("UnsubscribeDevices", new[] { first.Id, second.Id });
+        await ApiCalls.PatchShadowAsync(stack, first.Id, """{"state":{"desired":{"x":3}}}""");
+        await Task.Delay(Quiet);
+        Assert.Equal(2, client.Received.Count(e => e.Method == "shadow"));
+    }
+
+    [Fact]
+    public async Task SubscribeDevices_MoreThanAPage_ThrowsHubException()
+    {
+        await using var client = await HubClient.ConnectAsync(stack, stack.ApiAddress);
+        var ids = Enumerable.Range(0, 201).Select(i => $"t-hub-many-{i}").ToArray();
+
+        await Assert.ThrowsAsync<HubException>(() => client.Connection.InvokeAsync("SubscribeDevices", ids));
+    }
+
     [Theory]
     [InlineData("no/such device")]
     [InlineData("t-hub-never-registered")]

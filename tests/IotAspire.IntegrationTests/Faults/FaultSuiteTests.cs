@@ -67,6 +67,8 @@ public sealed class FaultSuiteTests(StackFixture stack, ITestOutputHelper output
     [InlineData("identity")]
     public async Task Service_Killed_ComesBackByItself(string resource)
     {
+        // The test stacks start the Archiver only when a test means to (it would export other tests' days): so here.
+        var startedHere = await StartIfWaitingAsync(resource);
         var oldPid = ResourceProcesses.Pid(stack, resource);
         var killed = DateTime.UtcNow;
 
@@ -74,6 +76,25 @@ public sealed class FaultSuiteTests(StackFixture stack, ITestOutputHelper output
 
         var cameBack = await ResourceProcesses.WaitForComebackAsync(stack, resource, oldPid, killed, ComebackTimeout);
         new FaultRecord($"{resource} SIGKILL", 0, 0, cameBack.TotalSeconds, 0, 0, "").Save(output);
+        if (startedHere)
+        {
+            await stack.App.ResourceCommands.ExecuteCommandAsync(resource, Aspire.Hosting.ApplicationModel.KnownResourceCommands.StopCommand);
+        }
+    }
+
+    private async Task<bool> StartIfWaitingAsync(string resource)
+    {
+        Assert.True(stack.App.ResourceNotifications.TryGetCurrentState(resource, out var state), $"no state for {resource}");
+        if (state.Snapshot.State?.Text == Aspire.Hosting.ApplicationModel.KnownResourceStates.Running)
+        {
+            return false;
+        }
+
+        var started = await stack.App.ResourceCommands.ExecuteCommandAsync(resource, Aspire.Hosting.ApplicationModel.KnownResourceCommands.StartCommand);
+        Assert.True(started.Success, started.Message);
+        using var healthy = new CancellationTokenSource(ComebackTimeout);
+        await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, healthy.Token);
+        return true;
     }
 
     [Fact]

@@ -111,7 +111,7 @@ public sealed partial class IdentityProviderTests(StackFixture stack)
         using var browser = new HttpClient(cookies) { BaseAddress = stack.IdentityAddress };
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
-        const string redirectUri = "http://localhost:5999/signin-oidc";
+        var redirectUri = stack.DashboardRedirectUri;
         var authorize = $"{Realm}/protocol/openid-connect/auth?client_id=iot-dashboard&response_type=code&scope=openid%20profile" +
             $"&redirect_uri={Uri.EscapeDataString(redirectUri)}&code_challenge={challenge}&code_challenge_method=S256&state=xyz";
 
@@ -153,7 +153,7 @@ public sealed partial class IdentityProviderTests(StackFixture stack)
         using var cookies = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
         using var browser = new HttpClient(cookies) { BaseAddress = stack.IdentityAddress };
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes("the-right-verifier-the-right-verifier-0123")));
-        const string redirectUri = "http://localhost:5998/cb";
+        var redirectUri = stack.DashboardRedirectUri;
         var authorize = $"{Realm}/protocol/openid-connect/auth?client_id=iot-dashboard&response_type=code&scope=openid" +
             $"&redirect_uri={Uri.EscapeDataString(redirectUri)}&code_challenge={challenge}&code_challenge_method=S256";
         using var toLogin = await browser.GetAsync(authorize);

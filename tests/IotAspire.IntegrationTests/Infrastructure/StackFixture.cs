@@ -31,6 +31,12 @@ public sealed class StackFixture : IAsyncLifetime
     public Uri ApiAddress { get; private set; } = null!;
     public Uri IdentityAddress { get; private set; } = null!;
 
+    /// <summary>The dashboard as the browser reaches it; the realm's iot-dashboard client redirects only to it.</summary>
+    public Uri DashboardAddress { get; private set; } = null!;
+
+    /// <summary>The dashboard's exact redirect URI in the realm (tests that stand in for the dashboard use it).</summary>
+    public string DashboardRedirectUri => new Uri(DashboardAddress, "signin-oidc").ToString();
+
     // Known to the tests, random per run: the AppHost takes them as its secret parameters.
     public string AdminPassword { get; } = NewSecret();
     public string OperatorPassword { get; } = NewSecret();
@@ -113,6 +119,7 @@ public sealed class StackFixture : IAsyncLifetime
 
         ApiAddress = App.GetEndpoint(ResourceNames.Api, "http");
         IdentityAddress = App.GetEndpoint(ResourceNames.Identity, "http");
+        DashboardAddress = App.GetEndpoint(ResourceNames.Dashboard, "http");
         Tokens = new RealmTokens(IdentityAddress, new Dictionary<string, string>
         {
             ["admin"] = AdminPassword,
