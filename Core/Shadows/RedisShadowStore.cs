@@ -70,16 +70,14 @@ public sealed class RedisShadowStore(IConnectionMultiplexer redis, TimeProvider 
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (request.Length > 0 && await FirstAnswerAsync(database, request) is { } firstAnswer)
-            {
-                return ShadowApplyResult.Repeat(await GetAsync(deviceId, cancellationToken), firstAnswer);
-            }
-
             var current = await GetAsync(deviceId, cancellationToken);
             var result = ShadowRules.Apply(current, update, clock.GetUtcNow());
             if (result.Error is not null)
             {
-                return result;
+                // A request sent again with its version is refused by that version now: answer it as the first time.
+                return request.Length > 0 && await FirstAnswerAsync(database, request) is { } answer
+                    ? ShadowApplyResult.Repeat(current, answer)
+                    : result;
             }
 
             var written = (long)await database.ScriptEvaluateAsync(CompareAndSet, new
@@ -97,13 +95,19 @@ public sealed class RedisShadowStore(IConnectionMultiplexer redis, TimeProvider 
                 return result;
             }
 
+            // 2: the same request was applied before (the script checks it first, so a new request costs no extra round trip).
+            if (written == 2 && await FirstAnswerAsync(database, request) is { } firstAnswer)
+            {
+                return ShadowApplyResult.Repeat(current, firstAnswer);
+            }
+
             if (written == 0)
             {
                 // Another writer got in between: back off a little (more with every collision) and re-read.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1 + Math.Min(attempt, 10))), cancellationToken);
             }
 
-            // 2: the same request was applied meanwhile; the next round answers it.
+            // 2 with the answer expired meanwhile: the next round applies it as new.
         }
 
         throw new InvalidOperationException($"The shadow of {deviceId} changed {MaxAttempts} times while updating it; giving up.");

@@ -127,46 +127,42 @@ static bool is_telemetry(const char *topic)
 	return memchr(topic + prefix, '/', length - prefix - suffix) == NULL;
 }
 
-/* Collects the records of one half that are not older than the newest record seen minus the window. */
-static void collect_half(uint32_t half, int64_t since_ms)
+/* Calls visit for each complete record of a half, in the order written; a half ends at a zero length or its end. */
+static void for_each_record(uint32_t half, void (*visit)(struct record_head *head, void *context), void *context)
 {
 	uint8_t *start = half_start(half);
 	uint64_t position = 0;
 	while(position + sizeof(struct record_head) <= journal->half_bytes){
 		struct record_head *head = (struct record_head *)(start + position);
 		if(head->length == 0 || position + head->length > journal->half_bytes) break;
-		if(head->time_ms >= since_ms){
-			struct replay_item item;
-			item.topic = strndup((char *)(head + 1), head->topic_length);
-			item.payload_length = head->payload_length;
-			item.payload = malloc(head->payload_length > 0 ? head->payload_length : 1);
-			struct replay_item *grown = realloc(replay, (replay_count + 1) * sizeof(struct replay_item));
-			if(item.topic == NULL || item.payload == NULL || grown == NULL){
-				free(item.topic);
-				free(item.payload);
-				if(grown != NULL) replay = grown;
-				break;
-			}
-			memcpy(item.payload, (uint8_t *)(head + 1) + head->topic_length, head->payload_length);
-			replay = grown;
-			replay[replay_count++] = item;
-		}
+		visit(head, context);
 		position += head->length;
 	}
 }
 
-static int64_t newest_in_half(uint32_t half)
+static void note_newest(struct record_head *head, void *context)
 {
-	uint8_t *start = half_start(half);
-	uint64_t position = 0;
-	int64_t newest = 0;
-	while(position + sizeof(struct record_head) <= journal->half_bytes){
-		struct record_head *head = (struct record_head *)(start + position);
-		if(head->length == 0 || position + head->length > journal->half_bytes) break;
-		if(head->time_ms > newest) newest = head->time_ms;
-		position += head->length;
+	int64_t *newest = context;
+	if(head->time_ms > *newest) *newest = head->time_ms;
+}
+
+/* Keeps a copy of the record for the replay when it is not older than *context (the newest time minus the window). */
+static void collect(struct record_head *head, void *context)
+{
+	if(head->time_ms < *(int64_t *)context) return;
+	struct replay_item item;
+	item.topic = strndup((char *)(head + 1), head->topic_length);
+	item.payload_length = head->payload_length;
+	item.payload = malloc(head->payload_length > 0 ? head->payload_length : 1);
+	struct replay_item *grown = realloc(replay, (replay_count + 1) * sizeof(struct replay_item));
+	if(grown != NULL) replay = grown;
+	if(item.topic == NULL || item.payload == NULL || grown == NULL){
+		free(item.topic);
+		free(item.payload);
+		return;
 	}
-	return newest;
+	memcpy(item.payload, (uint8_t *)(head + 1) + head->topic_length, head->payload_length);
+	replay[replay_count++] = item;
 }
 
 static int journal_open(const char *path)
@@ -187,11 +183,12 @@ static int journal_open(const char *path)
 
 	if(!fresh && journal->magic == JOURNAL_MAGIC && journal->half_bytes == half_bytes && !journal->clean){
 		/* The broker did not stop cleanly: keep what it may have lost, the older half first. */
-		int64_t newest = newest_in_half(0);
-		int64_t other = newest_in_half(1);
-		if(other > newest) newest = other;
-		collect_half(journal->half ^ 1u, newest - journal_window_ms);
-		collect_half(journal->half, newest - journal_window_ms);
+		int64_t since = 0;
+		for_each_record(0, note_newest, &since);
+		for_each_record(1, note_newest, &since);
+		since -= journal_window_ms;
+		for_each_record(journal->half ^ 1u, collect, &since);
+		for_each_record(journal->half, collect, &since);
 	}
 
 	journal->magic = JOURNAL_MAGIC;

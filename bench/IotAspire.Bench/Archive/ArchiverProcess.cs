@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using IotAspire.Bench.Infrastructure;
 using IotAspire.Bench.Reporting;
+using IotAspire.Testing;
 
 namespace IotAspire.Bench.Archive;
 
@@ -18,14 +19,7 @@ public static class ArchiverProcess
             throw new InvalidOperationException($"{dll} is missing: build the Archiver in Release (dotnet build -c Release Archiver).");
         }
 
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        start.WorkingDirectory = Path.GetDirectoryName(dll)!; // Its content root: appsettings.json (log levels) is read from there.
-        start.Environment["ConnectionStrings__iotdb"] = connectionString;
-        start.Environment["Archive__Root"] = archiveRoot;
-        start.Environment["Archive__GraceMinutes"] = "0";
-        start.Environment["Archive__ExitWhenCaughtUp"] = "true";
-        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        var start = ArchiverStartInfo.For(dll, connectionString, archiveRoot);
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__IotAspire"] = "Information";
 

@@ -1,3 +1,4 @@
+using IotAspire.Testing;
 using System.Diagnostics;
 using System.Text;
 
@@ -66,13 +67,7 @@ public sealed class ArchiverProcess(string connectionString, string root, IReadO
 
     private Process Start(out StringBuilder output)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Dll);
-        start.WorkingDirectory = Path.GetDirectoryName(Dll)!; // Its content root: appsettings.json (log levels) is read from there.
-        start.Environment["ConnectionStrings__iotdb"] = connectionString;
-        start.Environment["Archive__Root"] = root;
-        start.Environment["Archive__GraceMinutes"] = "0";
-        start.Environment["Archive__ExitWhenCaughtUp"] = "true";
+        var start = ArchiverStartInfo.For(Dll, connectionString, root);
         start.Environment["Archive__MaxRetryDelaySeconds"] = "1";
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");

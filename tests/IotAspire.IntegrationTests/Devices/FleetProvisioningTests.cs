@@ -218,39 +218,14 @@ public sealed class FleetProvisioningTests(StackFixture stack)
     /// <summary>Runs the simulator's two devices until each has at least <paramref name="minimumCount"/> points stored; returns its log.</summary>
     private async Task<string> RunSimulatorAsync(string prefix, long minimumCount)
     {
-        // Built with the AppHost, in the configuration the tests run in (bin/{configuration}/net10.0).
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var simulator = Path.Combine(Path.GetDirectoryName(new Projects.Simulator().ProjectPath)!, "bin", configuration, "net10.0", "IotAspire.Simulator.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(simulator);
-        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
-        start.Environment["ConnectionStrings__mqtt"] = $"mqtt://{stack.Broker.Host}:{stack.Broker.Port}";
-        start.Environment["Simulator__ApiBaseAddress"] = stack.ApiAddress.ToString(); // Only needed on a 409.
-        start.Environment["Simulator__Identity__Authority"] = new Uri(stack.IdentityAddress, "realms/iot").ToString();
-        start.Environment["Simulator__Identity__ClientSecret"] = stack.ServiceClientSecret;
-        start.Environment["Simulator__FleetClaimPassword"] = stack.FleetClaimPassword;
-        start.Environment["Simulator__Devices"] = "2";
-        start.Environment["Simulator__IntervalSeconds"] = "1";
-        start.Environment["Simulator__IdPrefix"] = prefix;
-        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("The simulator did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        try
+        await using var simulator = SimulatorProcess.Start(stack, prefix, devices: 2);
+        foreach (var id in DeviceIds(prefix))
         {
-            foreach (var id in DeviceIds(prefix))
-            {
-                await Eventually.ReturnsAsync(() => Database.CountTelemetryAsync(stack, id), count => count >= minimumCount,
-                    TimeSpan.FromSeconds(30), $"telemetry of the simulated device {id}");
-            }
-        }
-        finally
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await Eventually.ReturnsAsync(() => Database.CountTelemetryAsync(stack, id), count => count >= minimumCount,
+                TimeSpan.FromSeconds(30), $"telemetry of the simulated device {id}");
         }
 
-        return await output + await errors;
+        return await simulator.StopAsync();
     }
 
     private static string Request(string password, string? name = null, string? clientToken = null) =>

@@ -35,6 +35,9 @@ public sealed class SimulatorProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Development";
         start.Environment["ConnectionStrings__mqtt"] = $"mqtt://{stack.Broker.Host}:{stack.Broker.Port}";
         start.Environment["Simulator__ApiBaseAddress"] = stack.ApiAddress.ToString(); // Only needed on a 409.
+        // The service client, for devices registered by an earlier run (a restart with kept data).
+        start.Environment["Simulator__Identity__Authority"] = new Uri(stack.IdentityAddress, "realms/iot").ToString();
+        start.Environment["Simulator__Identity__ClientSecret"] = stack.ServiceClientSecret;
         start.Environment["Simulator__FleetClaimPassword"] = stack.FleetClaimPassword;
         start.Environment["Simulator__Devices"] = devices.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Simulator__IntervalSeconds"] = intervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
