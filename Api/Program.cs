@@ -1,7 +1,7 @@
 using IotAspire.Api.Apis;
 using IotAspire.Api.Extensions;
 using IotAspire.Api.Infrastructure;
-using IotAspire.Api.Realtime;
+using IotAspire.Realtime;
 using IotAspire.Api.Security;
 
 var builder = WebApplication.CreateBuilder(args);

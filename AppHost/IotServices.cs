@@ -24,29 +24,46 @@ public static class IotServices
             .WithEnvironment("ApiAccount__Password", apiBrokerPassword)
             .WithEnvironment("FleetClaim__Password", fleetClaimPassword);
 
-        // Two replicas from the start, so that nothing comes to assume it is the only one: commands, the event relay
-        // and SignalR (Redis backplane) are built for any number. Their endpoint is proxied: one port, round robin.
-        // One replica listens on the port itself: the local proxy copies every body once more (~14 ms for 550 KB here).
+        // Two replicas from the start, so that nothing comes to assume it is the only one: commands, shadows and SignalR
+        // (Redis backplane) are built for any number. Each is a resource of its own with its own port: the gateway in
+        // front of them balances the REST API and keeps each hub client on one replica (session affinity).
         var apiReplicas = builder.Configuration.GetValue("Api:Replicas", 2);
-        var api = builder.AddService<Projects.Api>(ResourceNames.Api)
-            .WithDatabase(infra)
-            .WithRedis(infra)
-            .WithBroker(infra)
-            .WithBrokerAdmin(broker)
-            .WithEnvironment("Mqtt__Username", ServiceAccounts.ApiUsername)
-            .WithEnvironment("Mqtt__Password", apiBrokerPassword)
-            .WithArchiveRoot(infra) // Raw queries for days retention dropped read the archive.
-            .WithReplicas(apiReplicas)
+        var replicas = new List<IResourceBuilder<ProjectResource>>();
+        for (var replica = 1; replica <= apiReplicas; replica++)
+        {
+            replicas.Add(builder.AddService<Projects.Api>(ResourceNames.ApiReplica(replica))
+                .WithDatabase(infra)
+                .WithRedis(infra)
+                .WithBroker(infra)
+                .WithBrokerAdmin(broker)
+                .WithEnvironment("Mqtt__Username", ServiceAccounts.ApiUsername)
+                .WithEnvironment("Mqtt__Password", apiBrokerPassword)
+                .WithArchiveRoot(infra) // Raw queries for days retention dropped read the archive.
+                .WithRestartOnExit()
+                .WithDirectHttpEndpoint(Ports.Free)
+                // Only the gateway reaches a replica: it sets X-Forwarded-For (replacing the client's), so the anonymous
+                // rate limit counts clients, not the gateway.
+                .WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "true")
+                // Any OIDC provider would do: these two settings are all the Api knows of it.
+                .WithEnvironment("Identity__Authority", identity.Authority)
+                .WithEnvironment("Identity__RequireHttpsMetadata", identity.RequireHttpsMetadata ? "true" : "false")
+                .WaitFor(identity.Resource)
+                .WaitForCompletion(migrations)
+                .WithHealthProbes());
+        }
+
+        // The one public HTTP endpoint (port 5080, Gateway:Port): what apps, the dashboard and the simulator call.
+        var api = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
+            .WithDirectHttpEndpoint(() => Ports.FromConfiguration(builder.Configuration, "Gateway:Port", 5080))
+            .WithExternalHttpEndpoints()
             .WithRestartOnExit()
-            .WithEndpoint("http", endpoint => endpoint.IsProxied = apiReplicas > 1)
-            // Any OIDC provider would do: these two settings are all the Api knows of it.
-            .WithEnvironment("Identity__Authority", identity.Authority)
-            .WithEnvironment("Identity__RequireHttpsMetadata", identity.RequireHttpsMetadata ? "true" : "false")
-            .WaitFor(identity.Resource)
-            .WaitForCompletion(migrations)
             .WithHealthProbes()
             .WithUrlForEndpoint("http", url => url.DisplayText = "API")
             .WithUrl("/scalar", "API reference (Scalar)");
+        for (var index = 0; index < replicas.Count; index++)
+        {
+            api.WithEnvironment($"Gateway__ApiReplicas__{index}", replicas[index].GetEndpoint("http"));
+        }
 
         builder.AddService<Projects.DeviceWorker>(ResourceNames.DeviceWorker)
             .WithDatabase(infra)
@@ -134,6 +151,26 @@ public static class IotServices
     public static IResourceBuilder<T> WithHealthProbes<T>(this IResourceBuilder<T> service)
         where T : IResourceWithEndpoints, IResourceWithProbes =>
         service.WithHttpProbe(ProbeType.Readiness, "/health").WithHttpProbe(ProbeType.Liveness, "/alive");
+
+    /// <summary>
+    /// The endpoint "http" on a port of its own, listened on by the service itself: no local proxy in between (the
+    /// gateway is the proxy; a second one would copy every body once more). Publishing keeps the platform's defaults.
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithDirectHttpEndpoint(this IResourceBuilder<ProjectResource> service, Func<int> port)
+    {
+        if (service.ApplicationBuilder.ExecutionContext.IsPublishMode)
+        {
+            return service;
+        }
+
+        var chosen = port();
+        return service.WithEndpoint("http", endpoint =>
+        {
+            endpoint.Port = chosen;
+            endpoint.TargetPort = chosen;
+            endpoint.IsProxied = false;
+        });
+    }
 
     /// <summary>
     /// The Archiver writes its parts under the run's data folder (or the AppHost's Archive:Root, when set), and the Api

@@ -46,9 +46,9 @@ public sealed class SimulatorOptions
     /// </summary>
     public string? FleetClaimPassword { get; set; }
 
-    /// <summary>Where the API is; "http://api" resolves through Aspire service discovery.</summary>
+    /// <summary>Where the API is; "http://gateway" (the Api's public endpoint) resolves through Aspire service discovery.</summary>
     [Required]
-    public Uri ApiBaseAddress { get; set; } = new("http://api");
+    public Uri ApiBaseAddress { get; set; } = new("http://gateway");
 
     /// <summary>
     /// The service identity the simulator calls the Api with (client credentials). Needed when a device provisioned by

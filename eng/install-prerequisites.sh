@@ -16,6 +16,9 @@ command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 if [ "${1:-}" = "--tests" ]; then
   # The browser tests drive the system's Chromium through Playwright (no browser download).
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # The hub tests also connect with the JavaScript SignalR client (@microsoft/signalr from npm) run by node.
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

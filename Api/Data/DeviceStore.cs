@@ -1,10 +1,11 @@
 using IotAspire.Core.Data;
+using IotAspire.Realtime;
 using Npgsql;
 
 namespace IotAspire.Api.Data;
 
 /// <summary>Reads and writes the device registry (table <c>devices</c>).</summary>
-public sealed class DeviceStore(NpgsqlDataSource dataSource)
+public sealed class DeviceStore(NpgsqlDataSource dataSource) : IRegisteredDevices
 {
     // last_connected / last_disconnected: written by the worker from the device's status and Last Will (schema 0004).
     private const string Columns = "key, device_id, name, created_at, last_seen, revoked_at, last_connected, last_disconnected";
@@ -17,8 +18,11 @@ public sealed class DeviceStore(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? ReadDevice(reader) : null;
     }
 
+    public async Task<bool> IsRegisteredAsync(string deviceId, CancellationToken cancellationToken) =>
+        await FindAsync(deviceId, cancellationToken) is not null;
+
     /// <summary>Which of these ids are registered (one round trip for a page of a fleet list).</summary>
-    public async Task<IReadOnlyList<string>> FindExistingAsync(IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> RegisteredAmongAsync(IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
     {
         if (deviceIds.Count == 0)
         {

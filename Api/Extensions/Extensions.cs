@@ -4,13 +4,11 @@ using IotAspire.Api.Data;
 using IotAspire.Api.Infrastructure;
 using IotAspire.Api.Mqtt;
 using IotAspire.Api.Presence;
-using IotAspire.Api.Realtime;
 using IotAspire.Core;
 using IotAspire.Core.Devices;
-using IotAspire.Core.Events;
 using IotAspire.Core.Mqtt;
 using IotAspire.Core.Shadows;
-using StackExchange.Redis;
+using IotAspire.Realtime;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
@@ -85,24 +83,18 @@ public static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<ApiMqttConnection>());
         builder.Services.AddHealthChecks().AddCheck<MqttConnectionHealthCheck>("mqtt");
 
-        builder.Services.AddSingleton<IDeviceEventPublisher, RedisDeviceEventPublisher>();
         builder.Services.AddShadowNotifications();
         builder.Services.AddSingleton<PresenceReader>();
     }
 
-    /// <summary>The SignalR hub with its Redis backplane (any number of replicas), and the relay of the device event stream.</summary>
+    /// <summary>
+    /// The devices hub with its Redis backplane (any number of replicas). The worker sends its events straight to the
+    /// hub's groups through the same backplane; the Api sends the shadow changes it makes itself.
+    /// </summary>
     private static void AddRealtime(this IHostApplicationBuilder builder)
     {
-        var redis = builder.Configuration.GetConnectionString(ResourceNames.Redis)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{ResourceNames.Redis} is missing.");
-        builder.Services.AddSignalR()
-            .AddStackExchangeRedis(redis, options => options.Configuration.ChannelPrefix = RedisChannel.Literal("iotaspire.signalr"));
-
-        builder.Services.AddOptions<EventRelayOptions>()
-            .BindConfiguration(EventRelayOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddHostedService<DeviceEventRelay>();
+        builder.AddDeviceEvents();
+        builder.Services.AddSingleton<IRegisteredDevices>(services => services.GetRequiredService<DeviceStore>());
     }
 
     /// <summary>The OpenAPI document at /openapi/v1.json and the Scalar UI at /scalar.</summary>

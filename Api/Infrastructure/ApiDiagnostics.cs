@@ -50,19 +50,4 @@ public static class ApiDiagnostics
 
     public static readonly Counter<long> MqttPublishFailures =
         Meter.CreateCounter<long>("iotaspire.api.mqtt.publish_failures", "{failure}", "Publishes the broker refused or that failed.");
-
-    public static readonly Counter<long> EventsRelayed =
-        Meter.CreateCounter<long>("iotaspire.api.events.relayed", "{event}", "Device events sent to SignalR groups.");
-
-    public static readonly Counter<long> EventsRejected =
-        Meter.CreateCounter<long>("iotaspire.api.events.rejected", "{event}", "Malformed stream entries dropped (logged and acknowledged).");
-
-    public static readonly Counter<long> EventsClaimed =
-        Meter.CreateCounter<long>("iotaspire.api.events.claimed", "{event}", "Pending events taken over from a stopped or failing consumer.");
-
-    public static readonly Counter<long> EventRelayFailures =
-        Meter.CreateCounter<long>("iotaspire.api.events.failures", "{failure}", "Failed stream reads or SignalR sends.");
-
-    public static readonly Histogram<double> EventRelayLag =
-        Meter.CreateHistogram<double>("iotaspire.api.events.relay_lag", "ms", "Time from the event's append to the stream until it was sent to SignalR.");
 }

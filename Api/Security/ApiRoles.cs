@@ -10,14 +10,9 @@ public static class ApiRoles
     public const string Operator = "iot-operator";
     public const string Viewer = "iot-viewer";
 
-    /// <summary>Read devices, telemetry, shadows; subscribe to live events.</summary>
-    public const string ViewerPolicy = "viewer";
-
-    /// <summary>Also change desired state and send commands.</summary>
-    public const string OperatorPolicy = "operator";
-
-    /// <summary>Also register, revoke and re-issue credentials of devices, and manage the fleet claim.</summary>
-    public const string AdminPolicy = "admin";
+    public const string ViewerPolicy = Core.Security.AccessPolicies.Viewer;
+    public const string OperatorPolicy = Core.Security.AccessPolicies.Operator;
+    public const string AdminPolicy = Core.Security.AccessPolicies.Admin;
 
     public static readonly string[] ViewerRoles = [Viewer, Operator, Admin];
     public static readonly string[] OperatorRoles = [Operator, Admin];

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
-using IotAspire.Api.Realtime;
+using IotAspire.Realtime;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -96,12 +96,21 @@ public static class SecurityExtensions
         };
     }
 
+    /// <summary>
+    /// A hub connection's own requests (the WebSocket, the event stream, each long poll and send) are not counted: a
+    /// long-polling client that receives many events polls as often, and a 429 would break its connection. Opening a
+    /// connection (negotiate) counts like any request.
+    /// </summary>
+    private static bool IsHubTransport(PathString path) =>
+        path.StartsWithSegments(DevicesHub.Path, out var rest) && !rest.StartsWithSegments("/negotiate");
+
     private static void ConfigureRateLimits(RateLimiterOptions limiter, ApiRateLimitOptions limits)
     {
         limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
         {
-            if (limits.PermitsPerSecond == 0 || context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/alive"))
+            if (limits.PermitsPerSecond == 0 || context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/alive")
+                || IsHubTransport(context.Request.Path))
             {
                 return RateLimitPartition.GetNoLimiter("unlimited");
             }

@@ -8,11 +8,11 @@ public sealed class DashboardOptions
     public const string Section = "Dashboard";
 
     /// <summary>
-    /// The Api's base address. The default is the AppHost's service name, resolved by service discovery; a gateway
-    /// in front of the Api replicas is set here (https://iot.example.com). The hub is {ApiBaseAddress}/hubs/devices.
+    /// The Api's base address. The default is the AppHost's gateway (the Api's public endpoint), resolved by service
+    /// discovery; elsewhere set the public address (https://iot.example.com). The hub is {ApiBaseAddress}/hubs/devices.
     /// </summary>
     [Required]
-    public Uri ApiBaseAddress { get; set; } = new("http://api");
+    public Uri ApiBaseAddress { get; set; } = new("http://gateway");
 
     /// <summary>
     /// The origin browsers reach the dashboard at, when it differs from the request's (behind a reverse proxy): the

@@ -7,7 +7,7 @@ namespace IotAspire.Dashboard.Live;
 
 /// <summary>
 /// The Api's address for clients that do not go through IHttpClientFactory (the SignalR WebSocket): a service name
-/// (http://api) is resolved by service discovery, a plain address (a gateway) is used as it is.
+/// (http://gateway) is resolved by service discovery, a plain address is used as it is.
 /// </summary>
 public sealed class ApiAddress(IOptions<DashboardOptions> options, ServiceEndpointResolver resolver)
 {

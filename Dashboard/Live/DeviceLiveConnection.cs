@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IotAspire.Dashboard.Auth;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -30,9 +29,7 @@ public sealed partial class DeviceLiveConnection : ILiveDeviceEvents
         _hub = new HubConnectionBuilder()
             .WithUrl(hubUrl, options =>
             {
-                // Straight to WebSockets: negotiate and connect may reach different Api replicas behind a round-robin proxy.
-                options.SkipNegotiation = true;
-                options.Transports = HttpTransportType.WebSockets;
+                // Default negotiation and transports: the gateway keeps negotiate and connection on one replica (cookie).
                 options.AccessTokenProvider = () => _tokens.GetAccessTokenAsync(_stopping.Token);
             })
             .WithAutomaticReconnect(new ForeverRetryPolicy())

@@ -1,7 +1,6 @@
 using IotAspire.Core.Data;
 using IotAspire.Core;
 using IotAspire.Core.Devices;
-using IotAspire.Core.Events;
 using IotAspire.Core.Mqtt;
 using IotAspire.Core.Protocol;
 using IotAspire.Core.Shadows;
@@ -16,6 +15,7 @@ using IotAspire.DeviceWorker.Provisioning;
 using IotAspire.DeviceWorker.RateLimiting;
 using IotAspire.DeviceWorker.Shadows;
 using IotAspire.DeviceWorker.Telemetry;
+using IotAspire.Realtime;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -32,7 +32,7 @@ public static class DeviceWorkerExtensions
         builder.Services.AddSingleton<ProcessingHealth>();
         builder.Services.AddHealthChecks().AddCheck<ProcessingHealthCheck>("processing", tags: ["ready"]);
         builder.Services.AddSingleton<IDeadLetterSink, PostgresDeadLetterSink>();
-        builder.Services.AddSingleton<IDeviceEventPublisher, RedisDeviceEventPublisher>();
+        builder.AddDeviceEvents(); // Sends to the hub's groups through the Redis backplane; the Api replicas deliver.
 
         // The writer is registered before the consumer so that it stops after it: hosted services stop in
         // reverse order, and in-flight messages need the writer during the consumer's shutdown grace period.

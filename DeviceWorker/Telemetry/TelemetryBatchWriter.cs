@@ -63,7 +63,7 @@ public sealed partial class TelemetryBatchWriter : BackgroundService
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
-                var batch = await CollectBatchAsync(stoppingToken);
+                var batch = CollectBatch();
                 await WriteWithRetryAsync(batch, stoppingToken);
             }
         }
@@ -73,41 +73,22 @@ public sealed partial class TelemetryBatchWriter : BackgroundService
         }
     }
 
-    private async Task<List<PendingWrite>> CollectBatchAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Group commit: a batch is whatever waits when the previous commit ends, up to <see cref="TelemetryOptions.MaxBatchPoints"/>.
+    /// Nothing waits for a timer: a lone message is written at once (what live events need), and under load the batches
+    /// fill by themselves with what arrived while the previous one was written.
+    /// </summary>
+    private List<PendingWrite> CollectBatch()
     {
         var batch = new List<PendingWrite>();
         var points = 0;
-        var started = _timeProvider.GetTimestamp();
-        var linger = TimeSpan.FromMilliseconds(_options.BatchLingerMilliseconds);
-        var idle = TimeSpan.FromMilliseconds(_options.BatchIdleMilliseconds);
-        while (true)
+        while (points < _options.MaxBatchPoints && _queue.Reader.TryRead(out var pending))
         {
-            while (points < _options.MaxBatchPoints && _queue.Reader.TryRead(out var pending))
-            {
-                batch.Add(pending);
-                points += pending.Points.Count;
-            }
-
-            var remaining = linger - _timeProvider.GetElapsedTime(started);
-            if (points >= _options.MaxBatchPoints || remaining <= TimeSpan.Zero || idle <= TimeSpan.Zero)
-            {
-                return batch;
-            }
-
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(remaining < idle ? remaining : idle);
-            try
-            {
-                if (!await _queue.Reader.WaitToReadAsync(wait.Token))
-                {
-                    return batch;
-                }
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return batch; // Nothing more arrived in time.
-            }
+            batch.Add(pending);
+            points += pending.Points.Count;
         }
+
+        return batch;
     }
 
     private async Task WriteWithRetryAsync(List<PendingWrite> batch, CancellationToken cancellationToken)

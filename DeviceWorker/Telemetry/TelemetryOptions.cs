@@ -20,20 +20,6 @@ public sealed class TelemetryOptions
     [Range(1, 1_000_000)]
     public int MaxBatchPoints { get; set; } = 20_000;
 
-    /// <summary>
-    /// How long the first message of a batch may wait for others to join it. Short on purpose: under load, batches
-    /// fill by themselves with what arrives while the previous one is written; a long wait only delays live events.
-    /// </summary>
-    [Range(0, 10_000)]
-    public int BatchLingerMilliseconds { get; set; } = 5;
-
-    /// <summary>
-    /// Within the linger time, write as soon as no message arrived for this long: the broker sends only as many
-    /// unacknowledged messages as its in-flight window allows, so waiting for more than that gains nothing.
-    /// </summary>
-    [Range(0, 10_000)]
-    public int BatchIdleMilliseconds { get; set; } = 2;
-
     /// <summary>Messages waiting for the writer; when full, handlers wait (back-pressure to the broker).</summary>
     [Range(1, 1_000_000)]
     public int QueueCapacity { get; set; } = 10_000;

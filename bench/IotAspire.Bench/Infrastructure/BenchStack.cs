@@ -56,8 +56,8 @@ public sealed class BenchStack : IAsyncDisposable
         var secrets = BenchSecrets.Load(dataRoot);
         var args = new List<string>
         {
-            "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Infra:Ports:MqttTls=0", "Simulator:Devices=0",
-            // One Api: the benchmarks measure its process by resource name; replicas are tested elsewhere.
+            "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Infra:Ports:MqttTls=0", "Gateway:Port=0", "Simulator:Devices=0",
+            // One Api replica (api-1) unless a benchmark asks for more: they measure its process by resource name.
             "Api:Replicas=1",
             $"Parameters:mqtt-admin-password={secrets.MqttAdmin}",
             $"Parameters:mqtt-worker-password={secrets.MqttWorker}",
@@ -81,7 +81,7 @@ public sealed class BenchStack : IAsyncDisposable
             var resource = builder.CreateResourceBuilder(project);
             // No collector runs here: exporting to nowhere costs CPU during the measurement and slows shutdown.
             resource.WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
-            if (project.Name == ResourceNames.Api)
+            if (project.Name.StartsWith(ResourceNames.Api + "-", StringComparison.Ordinal))
             {
                 // The benchmarks are one caller asking as fast as it can: the per-caller rate limit would answer 429.
                 resource.WithEnvironment("RateLimit__PermitsPerSecond", "0");
@@ -116,8 +116,10 @@ public sealed class BenchStack : IAsyncDisposable
         try
         {
             await app.StartAsync(timeout.Token);
-            await app.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Api, timeout.Token);
-            var api = app.GetEndpoint(ResourceNames.Api, "http");
+            // Healthy when every replica behind it is (degraded with some): the benchmarks call the Api as users do.
+            await app.ResourceNotifications.WaitForResourceAsync(ResourceNames.Gateway,
+                e => e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, timeout.Token);
+            var api = app.GetEndpoint(ResourceNames.Gateway, "http");
             var broker = MqttConnection.Parse(await app.GetConnectionStringAsync(ResourceNames.Mqtt, timeout.Token));
             var database = await app.GetConnectionStringAsync(ResourceNames.Database, timeout.Token)
                 ?? throw new InvalidOperationException("No iotdb connection string.");

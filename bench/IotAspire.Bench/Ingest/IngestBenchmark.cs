@@ -61,7 +61,8 @@ public static class IngestBenchmark
             ["mosquitto"] = () => Tree(ResourceNames.Mqtt),
             ["postgres"] = () => Tree("postgres"),
             ["redis"] = () => Tree(ResourceNames.Redis),
-            ["api"] = () => Tree(ResourceNames.Api),
+            ["api"] = () => Tree(ResourceNames.ApiReplica(1)),
+            ["gateway"] = () => Tree(ResourceNames.Gateway),
             ["bench (publisher+counter)"] = () => [Environment.ProcessId],
         };
     }

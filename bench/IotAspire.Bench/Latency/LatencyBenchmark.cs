@@ -23,7 +23,8 @@ public static class LatencyBenchmark
         Console.WriteLine($"latency: {settings.Devices} devices at {settings.Rate:N0} msg/s in all ({settings.DevicePeriod.TotalMilliseconds:N0} ms each), QoS {settings.Qos}, "
             + $"{settings.WarmupSeconds} s warm-up + {settings.Seconds} s window; {settings.Others} unsubscribed devices publish as well");
         var total = Stopwatch.StartNew();
-        await using var stack = await BenchStack.StartAsync("latency", [ResourceNames.Archiver, ResourceNames.Dashboard], dataRoot: null, cancellationToken);
+        await using var stack = await BenchStack.StartAsync("latency", [ResourceNames.Archiver, ResourceNames.Dashboard], dataRoot: null, cancellationToken,
+            appHostArgs: ["Api:Replicas=2"]); // As deployed: the client goes through the gateway to one of two replicas.
         Console.WriteLine($"stack up in {total.Elapsed.TotalSeconds:F1} s (logs: {stack.LogFile})");
 
         using var loggers = LoggerFactory.Create(logging => logging

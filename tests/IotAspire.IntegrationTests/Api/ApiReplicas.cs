@@ -1,36 +1,31 @@
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using IotAspire.Core;
 using IotAspire.IntegrationTests.Infrastructure;
 
 namespace IotAspire.IntegrationTests.Api;
 
-/// <summary>The Api's replicas as the app model runs them: each one's own address, behind the proxied endpoint.</summary>
+/// <summary>
+/// The Api's replicas (resources api-1 .. api-N behind the gateway). Only for tests about one replica's own state (its
+/// connection pool, its death): everything users do goes through the gateway, <see cref="StackFixture.ApiAddress"/>.
+/// </summary>
 public static class ApiReplicas
 {
-    /// <summary>The direct base address of every running Api replica (from its ASPNETCORE_URLS).</summary>
-    public static async Task<IReadOnlyList<Uri>> AddressesAsync(StackFixture stack, int expected)
+    public const int Count = 2;
+
+    public static IEnumerable<string> Names => Enumerable.Range(1, Count).Select(ResourceNames.ApiReplica);
+
+    /// <summary>The direct base address of every Api replica.</summary>
+    public static IReadOnlyList<Uri> Addresses(StackFixture stack) =>
+        Names.Select(name => stack.App.GetEndpoint(name, "http")).ToList();
+
+    /// <summary>The resource id of a running replica (what resource commands and the process id belong to).</summary>
+    public static async Task<string> RunningIdAsync(StackFixture stack, string name)
     {
-        var addresses = new Dictionary<string, Uri>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await foreach (var update in stack.App.ResourceNotifications.WatchAsync(timeout.Token))
-        {
-            if (update.Resource.Name != ResourceNames.Api || update.Snapshot.State?.Text != "Running")
-            {
-                continue;
-            }
-
-            var urls = update.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value;
-            if (urls?.Split(';').FirstOrDefault() is { Length: > 0 } url)
-            {
-                addresses[update.ResourceId] = new Uri(url);
-            }
-
-            if (addresses.Count >= expected)
-            {
-                break;
-            }
-        }
-
-        return addresses.Values.ToList();
+        var running = await stack.App.ResourceNotifications.WaitForResourceAsync(name,
+            e => e.Snapshot.State?.Text == KnownResourceStates.Running, timeout.Token);
+        return running.ResourceId;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Aspire.Hosting.ApplicationModel;
 using IotAspire.Core;
+using IotAspire.IntegrationTests.Api;
 using IotAspire.IntegrationTests.Infrastructure;
 using IotAspire.Testing;
 using Microsoft.Playwright;
@@ -168,7 +169,10 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
             }
 
             using var healthy = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Api, healthy.Token);
+            foreach (var name in ApiReplicas.Names)
+            {
+                await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(name, healthy.Token);
+            }
         }
 
         await page.Locator("[data-testid=live-status][data-state=Live]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
@@ -182,24 +186,13 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
     /// <summary>The resource ids of the Api's replicas (commands go to each instance).</summary>
     private async Task<IReadOnlyList<string>> ApiReplicaIdsAsync()
     {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
+        var ids = new List<string>();
+        foreach (var name in ApiReplicas.Names)
         {
-            await foreach (var update in stack.App.ResourceNotifications.WatchAsync(timeout.Token))
-            {
-                if (update.Resource.Name == ResourceNames.Api && update.ResourceId != ResourceNames.Api && ids.Add(update.ResourceId) && ids.Count == 2)
-                {
-                    break;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Fewer replicas than two: stop what there is.
+            ids.Add(await ApiReplicas.RunningIdAsync(stack, name));
         }
 
-        return [.. ids];
+        return ids;
     }
 
     private static async Task<int> PointsAsync(ILocator chart) =>

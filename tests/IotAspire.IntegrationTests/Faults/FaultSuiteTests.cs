@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using IotAspire.Core;
+using IotAspire.IntegrationTests.Api;
 using IotAspire.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -54,7 +55,7 @@ public sealed class FaultSuiteTests(StackFixture stack, ITestOutputHelper output
     [Fact]
     public async Task ApiReplica_Killed_ItComesBackAndIngestIsUntouched()
     {
-        var replica = await ApiReplicaIdAsync();
+        var replica = await ApiReplicas.RunningIdAsync(stack, ResourceNames.ApiReplica(1));
 
         var record = await PublishThroughAsync("one Api replica SIGKILL", replica, "KILL");
 
@@ -216,14 +217,5 @@ public sealed class FaultSuiteTests(StackFixture stack, ITestOutputHelper output
             count => count >= acknowledged, TimeSpan.FromSeconds(120), $"{acknowledged} acknowledged messages stored");
         return new FaultRecord(fault, acknowledged, stored, cameBack.TotalSeconds, flowingAgain.TotalSeconds, clock.Elapsed.TotalSeconds,
             $"{publishers.Sum(p => p.Connects) - publishers.Count} device reconnects").Save(output);
-    }
-
-    /// <summary>The id of one running Api replica (resource "api" runs several, each with an id of its own).</summary>
-    private async Task<string> ApiReplicaIdAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var running = await stack.App.ResourceNotifications.WaitForResourceAsync(ResourceNames.Api,
-            e => e.Snapshot.State?.Text == Aspire.Hosting.ApplicationModel.KnownResourceStates.Running, timeout.Token);
-        return running.ResourceId;
     }
 }

@@ -53,7 +53,7 @@ public sealed class ManifestTests
     }
 
     [Theory]
-    [InlineData("api", new[] { "iotdb", "redis", "mqtt" })]
+    [InlineData("api-1", new[] { "iotdb", "redis", "mqtt" })]
     [InlineData("deviceworker", new[] { "iotdb", "redis", "mqtt" })]
     [InlineData("migrations", new[] { "iotdb", "mqtt" })]
     public async Task Manifest_Services_GetOnlyConnectionStringsByResourceName(string service, string[] connections)
@@ -89,7 +89,7 @@ public sealed class ManifestTests
     {
         var resources = (await Manifest.Value).GetProperty("resources");
 
-        var apiEnv = resources.GetProperty("api").GetProperty("env");
+        var apiEnv = resources.GetProperty("api-1").GetProperty("env");
         Assert.Equal("api", apiEnv.GetProperty("Mqtt__Username").GetString());
         Assert.Equal("{mqtt-api-password.value}", apiEnv.GetProperty("Mqtt__Password").GetString());
         var migrationsEnv = resources.GetProperty("migrations").GetProperty("env");
@@ -141,7 +141,7 @@ public sealed class ManifestTests
         Assert.False(resources.GetProperty("keycloak-hostname").GetProperty("inputs").GetProperty("value").TryGetProperty("default", out _),
             "the public host name is the deployer's to set");
 
-        var api = resources.GetProperty("api").GetProperty("env");
+        var api = resources.GetProperty("api-1").GetProperty("env");
         Assert.Equal("true", api.GetProperty("Identity__RequireHttpsMetadata").GetString());
         Assert.Equal("{keycloak-hostname.value}/realms/iot", api.GetProperty("Identity__Authority").GetString());
     }
@@ -151,7 +151,9 @@ public sealed class ManifestTests
     [InlineData("redis")]
     [InlineData("mqtt")]
     [InlineData("identity")]
-    [InlineData("api")]
+    [InlineData("gateway")]
+    [InlineData("api-1")]
+    [InlineData("api-2")]
     [InlineData("deviceworker")]
     [InlineData("archiver")]
     [InlineData("dashboard")]
@@ -163,6 +165,24 @@ public sealed class ManifestTests
     }
 
     [Fact]
+    public async Task Manifest_Gateway_IsTheOnlyExternalHttpEndpointAndSendsToEveryApiReplica()
+    {
+        var resources = (await Manifest.Value).GetProperty("resources");
+
+        var gateway = resources.GetProperty("gateway");
+        Assert.True(gateway.GetProperty("bindings").GetProperty("http").GetProperty("external").GetBoolean());
+        var env = gateway.GetProperty("env");
+        Assert.Equal("{api-1.bindings.http.url}", env.GetProperty("Gateway__ApiReplicas__0").GetString());
+        Assert.Equal("{api-2.bindings.http.url}", env.GetProperty("Gateway__ApiReplicas__1").GetString());
+        foreach (var replica in new[] { "api-1", "api-2" })
+        {
+            var binding = resources.GetProperty(replica).GetProperty("bindings").GetProperty("http");
+            Assert.False(binding.TryGetProperty("external", out var external) && external.GetBoolean(), $"{replica} is reachable from outside");
+            Assert.Equal("true", resources.GetProperty(replica).GetProperty("env").GetProperty("ASPNETCORE_FORWARDEDHEADERS_ENABLED").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Manifest_Migrations_RunOnceAndAreNotRestarted()
     {
         var migrations = (await Manifest.Value).GetProperty("resources").GetProperty("migrations");
@@ -171,7 +191,9 @@ public sealed class ManifestTests
     }
 
     [Theory]
-    [InlineData("api")]
+    [InlineData("gateway")]
+    [InlineData("api-1")]
+    [InlineData("api-2")]
     [InlineData("deviceworker")]
     [InlineData("archiver")]
     [InlineData("dashboard")]

@@ -66,7 +66,7 @@ public sealed class StackFixture : IAsyncLifetime
         using var cancellation = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             [
-                "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Infra:Ports:MqttTls=0", "Simulator:Devices=0",
+                "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Infra:Ports:MqttTls=0", "Gateway:Port=0", "Simulator:Devices=0",
                 $"Parameters:admin-password={AdminPassword}",
                 $"Parameters:operator-password={OperatorPassword}",
                 $"Parameters:viewer-password={ViewerPassword}",
@@ -112,12 +112,14 @@ public sealed class StackFixture : IAsyncLifetime
 
         App = await builder.BuildAsync(cancellation.Token);
         await App.StartAsync(cancellation.Token);
-        foreach (var service in new[] { ResourceNames.Identity, ResourceNames.Api, ResourceNames.DeviceWorker })
+        // Every replica, not only the gateway (healthy with one): tests may land on either.
+        foreach (var service in new[] { ResourceNames.Identity, ResourceNames.DeviceWorker }.Concat(IntegrationTests.Api.ApiReplicas.Names).Append(ResourceNames.Gateway))
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(service, cancellation.Token);
         }
 
-        ApiAddress = App.GetEndpoint(ResourceNames.Api, "http");
+        // The public door: every test calls the Api as users do, through the gateway.
+        ApiAddress = App.GetEndpoint(ResourceNames.Gateway, "http");
         IdentityAddress = App.GetEndpoint(ResourceNames.Identity, "http");
         DashboardAddress = App.GetEndpoint(ResourceNames.Dashboard, "http");
         Tokens = new RealmTokens(IdentityAddress, new Dictionary<string, string>

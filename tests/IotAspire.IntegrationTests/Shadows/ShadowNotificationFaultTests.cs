@@ -1,14 +1,13 @@
 using System.Net;
 using Aspire.Hosting.Testing;
 using IotAspire.Core;
-using IotAspire.Core.Events;
 using IotAspire.IntegrationTests.Api;
 using IotAspire.IntegrationTests.Infrastructure;
 using StackExchange.Redis;
 
 namespace IotAspire.IntegrationTests.Shadows;
 
-/// <summary>A stored update is answered as accepted even when what follows the store fails. On a stack of its own: it breaks Redis's event stream for a moment.</summary>
+/// <summary>A stored update is answered as accepted even when what follows the store fails. On a stack of its own: it takes PUBLISH away from Redis's default user for a moment.</summary>
 [Collection(DisruptedStackCollection.Name)]
 public sealed class ShadowNotificationFaultTests(StackFixture stack)
 {
@@ -19,10 +18,10 @@ public sealed class ShadowNotificationFaultTests(StackFixture stack)
         await using var redis = await ConnectionMultiplexer.ConnectAsync(await stack.App.GetConnectionStringAsync(ResourceNames.Redis)
             ?? throw new InvalidOperationException("No redis connection string."));
         var database = redis.GetDatabase();
-        // The shadow store works; the event written after the MQTT messages fails (WRONGTYPE), as if Redis broke in between.
-        var saved = await database.KeyDumpAsync(DeviceEvent.StreamKey);
-        await database.KeyDeleteAsync(DeviceEvent.StreamKey);
-        await database.StringSetAsync(DeviceEvent.StreamKey, "not a stream");
+        // The shadow store works; the event sent after the MQTT messages fails (NOPERM on the backplane's PUBLISH), as if
+        // Redis broke in between. The services connect as the default user, so the change reaches their connections at once.
+        await database.ExecuteAsync("ACL", "LOG", "RESET");
+        await database.ExecuteAsync("ACL", "SETUSER", "default", "-publish");
         ApiCalls.Answer patched;
         try
         {
@@ -30,13 +29,12 @@ public sealed class ShadowNotificationFaultTests(StackFixture stack)
         }
         finally
         {
-            await database.KeyDeleteAsync(DeviceEvent.StreamKey);
-            if (saved is not null)
-            {
-                await database.KeyRestoreAsync(DeviceEvent.StreamKey, saved);
-            }
+            await database.ExecuteAsync("ACL", "SETUSER", "default", "+publish");
         }
 
+        // The event's PUBLISH was refused: otherwise this test proves nothing.
+        var denied = (RedisResult[])(await database.ExecuteAsync("ACL", "LOG"))!;
+        Assert.Contains(denied, entry => entry.ToDictionary().TryGetValue("object", out var command) && (string?)command == "publish");
         Assert.Equal(HttpStatusCode.OK, patched.Status);
         Assert.Equal(1, patched.Body.GetProperty("version").GetInt64());
         var delta = await MosquittoDevice.RequestAsync(stack, device, Core.Protocol.ShadowTopics.Get(device.Id), Core.Protocol.ShadowTopics.GetAccepted(device.Id), "");

@@ -1,5 +1,8 @@
+using System.Text.Json.Nodes;
 using IotAspire.Api.Presence;
-using IotAspire.Api.Realtime;
+using IotAspire.Core.Events;
+using IotAspire.Realtime;
+using Microsoft.AspNetCore.SignalR;
 using StackExchange.Redis;
 
 namespace IotAspire.UnitTests.Api;
@@ -7,43 +10,25 @@ namespace IotAspire.UnitTests.Api;
 public sealed class RealtimeTests
 {
     [Fact]
-    public void RelayedEvent_WellFormedEntry_IsRelayedWithItsData()
-    {
-        var entry = Entry("1764151200000-0", ("type", "shadow"), ("device", "dev-1"), ("data", """{"version":3}"""));
-
-        var relayed = RelayedEvent.TryRead(entry, out var problem);
-
-        Assert.Null(problem);
-        Assert.Equal("shadow", relayed!.Type);
-        Assert.Equal("dev-1", relayed.DeviceId);
-        Assert.Equal(3, relayed.Data.GetProperty("version").GetInt32());
-    }
-
-    [Theory]
-    [InlineData("other", "dev-1", """{}""", "type")]
-    [InlineData("telemetry", "bad/id", """{}""", "device")]
-    [InlineData("presence", "dev-1", "{not json", "JSON")]
-    [InlineData("presence", "dev-1", null, "data")]
-    public void RelayedEvent_BadEntry_IsRejectedWithTheReason(string type, string device, string? data, string reason)
-    {
-        var fields = new List<(string, string)> { ("type", type), ("device", device) };
-        if (data is not null)
-        {
-            fields.Add(("data", data));
-        }
-
-        var relayed = RelayedEvent.TryRead(Entry("1-0", [.. fields]), out var problem);
-
-        Assert.Null(relayed);
-        Assert.Contains(reason, problem, StringComparison.OrdinalIgnoreCase);
-    }
-
-    [Fact]
-    public void AppendedAt_IsTheMillisecondsOfTheId() =>
-        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1764151200123), RelayedEvent.AppendedAt("1764151200123-7"));
-
-    [Fact]
     public void DevicesHubGroup_IsPerDevice() => Assert.Equal("device:dev-1", DevicesHub.Group("dev-1"));
+
+    [Fact]
+    public async Task HubDeviceEventPublisher_Batch_SendsEachEventToItsDevicesGroupInOrder()
+    {
+        var hub = new RecordingHubContext();
+        var publisher = new HubDeviceEventPublisher(hub);
+
+        await publisher.PublishAsync(
+        [
+            new DeviceEvent(DeviceEvent.Telemetry, "dev-1", new JsonObject { ["n"] = 1 }),
+            new DeviceEvent(DeviceEvent.Presence, "dev-2", new JsonObject { ["n"] = 2 }),
+            new DeviceEvent(DeviceEvent.Telemetry, "dev-1", new JsonObject { ["n"] = 3 }),
+        ], CancellationToken.None);
+
+        Assert.Equal(
+            ["device:dev-1 telemetry {\"n\":1}", "device:dev-2 presence {\"n\":2}", "device:dev-1 telemetry {\"n\":3}"],
+            hub.Sent);
+    }
 
     [Fact]
     public void PresenceParse_OnlineWithSince_IsOnline()
@@ -61,6 +46,37 @@ public sealed class RealtimeTests
         Assert.False(PresenceReader.Parse(["0", "1764151200000"]).Online);
     }
 
-    private static StreamEntry Entry(string id, params (string Name, string Value)[] fields) =>
-        new(id, fields.Select(f => new NameValueEntry(f.Name, f.Value)).ToArray());
+    /// <summary>Records "group method argument" of each send, in the order the sends were issued.</summary>
+    private sealed class RecordingHubContext : IHubContext<DevicesHub>
+    {
+        private readonly RecordingClients _clients;
+
+        public RecordingHubContext() => _clients = new RecordingClients(this);
+
+        public List<string> Sent { get; } = [];
+        public IHubClients Clients => _clients;
+        public IGroupManager Groups => throw new NotSupportedException();
+    }
+
+    private sealed class RecordingClients(RecordingHubContext context) : IHubClients
+    {
+        public IClientProxy Group(string groupName) => new Proxy(context, groupName);
+        public IClientProxy All => throw new NotSupportedException();
+        public IClientProxy AllExcept(IReadOnlyList<string> excludedConnectionIds) => throw new NotSupportedException();
+        public IClientProxy Client(string connectionId) => throw new NotSupportedException();
+        public IClientProxy Clients(IReadOnlyList<string> connectionIds) => throw new NotSupportedException();
+        public IClientProxy GroupExcept(string groupName, IReadOnlyList<string> excludedConnectionIds) => throw new NotSupportedException();
+        public IClientProxy Groups(IReadOnlyList<string> groupNames) => throw new NotSupportedException();
+        public IClientProxy User(string userId) => throw new NotSupportedException();
+        public IClientProxy Users(IReadOnlyList<string> userIds) => throw new NotSupportedException();
+
+        private sealed class Proxy(RecordingHubContext context, string group) : IClientProxy
+        {
+            public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default)
+            {
+                context.Sent.Add($"{group} {method} {((JsonNode)args[0]!).ToJsonString()}");
+                return Task.CompletedTask;
+            }
+        }
+    }
 }

@@ -1,25 +1,24 @@
-using IotAspire.Api.Data;
-using IotAspire.Api.Security;
 using IotAspire.Core.Protocol;
+using IotAspire.Core.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
-namespace IotAspire.Api.Realtime;
+namespace IotAspire.Realtime;
 
 /// <summary>
 /// Real-time events per device at <c>/hubs/devices</c>. A client calls <c>Subscribe(deviceId)</c> and then receives
 /// <c>telemetry</c>, <c>shadow</c> and <c>presence</c> for that device only. Groups live in the Redis backplane,
-/// so a client may be connected to any replica. Connecting needs a token (browsers pass it as <c>access_token</c> in
+/// so a client may be connected to any replica, and a process that does not host the hub (the worker) sends to them too. Connecting needs a token (browsers pass it as <c>access_token</c> in
 /// the query string); the connection closes when the token expires.
 /// </summary>
-public sealed class DevicesHub(DeviceStore devices) : Hub
+public sealed class DevicesHub(IRegisteredDevices devices) : Hub
 {
     public const string Path = "/hubs/devices";
 
     public static string Group(string deviceId) => "device:" + deviceId;
 
     // Checked again per call (not only on connect): a connection outlives role changes until its token expires.
-    [Authorize(Policy = ApiRoles.ViewerPolicy)]
+    [Authorize(Policy = AccessPolicies.Viewer)]
     public async Task Subscribe(string deviceId)
     {
         if (!DeviceId.IsValid(deviceId))
@@ -27,7 +26,7 @@ public sealed class DevicesHub(DeviceStore devices) : Hub
             throw new HubException($"'{deviceId}' is not a valid device id: a device id is {DeviceId.Rule}.");
         }
 
-        if (await devices.FindAsync(deviceId, Context.ConnectionAborted) is null)
+        if (!await devices.IsRegisteredAsync(deviceId, Context.ConnectionAborted))
         {
             throw new HubException($"No device has the id '{deviceId}'.");
         }
@@ -42,11 +41,11 @@ public sealed class DevicesHub(DeviceStore devices) : Hub
     /// Subscribes to a whole page of devices in one call (a fleet list), with the rights of <see cref="Subscribe"/>.
     /// Ids that are not registered are skipped (a device revoked or deleted since the page was read), not an error.
     /// </summary>
-    [Authorize(Policy = ApiRoles.ViewerPolicy)]
+    [Authorize(Policy = AccessPolicies.Viewer)]
     public async Task SubscribeDevices(string[] deviceIds)
     {
         ValidateIds(deviceIds);
-        var known = await devices.FindExistingAsync(deviceIds.Distinct(StringComparer.Ordinal).ToList(), Context.ConnectionAborted);
+        var known = await devices.RegisteredAmongAsync(deviceIds.Distinct(StringComparer.Ordinal).ToList(), Context.ConnectionAborted);
         await Task.WhenAll(known.Select(id => Groups.AddToGroupAsync(Context.ConnectionId, Group(id), Context.ConnectionAborted)));
     }
 

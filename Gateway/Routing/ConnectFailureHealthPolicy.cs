@@ -1,0 +1,27 @@
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.Model;
+
+namespace IotAspire.Gateway.Routing;
+
+/// <summary>
+/// Passive health: a replica that refuses a connection is taken out at once, for <see cref="ReactivationPeriod"/>,
+/// instead of waiting for its next probe. A replica killed with <c>kill -9</c> refuses the very next request, so the
+/// clients that lost their connection to it reconnect to another one on their first attempt.
+/// </summary>
+public sealed class ConnectFailureHealthPolicy(IDestinationHealthUpdater health) : IPassiveHealthCheckPolicy
+{
+    public const string PolicyName = "ConnectFailure";
+
+    /// <summary>After this the active probe's verdict alone counts again (a replica restarted by then is back).</summary>
+    public static readonly TimeSpan ReactivationPeriod = TimeSpan.FromSeconds(5);
+
+    public string Name => PolicyName;
+
+    public void RequestProxied(HttpContext context, ClusterState cluster, DestinationState destination)
+    {
+        if (context.IsConnectFailure())
+        {
+            health.SetPassive(cluster, destination, DestinationHealth.Unhealthy, ReactivationPeriod);
+        }
+    }
+}
