@@ -109,7 +109,10 @@ public static class IotServices
         AddSimulator(builder, infra, api, identity, fleetClaimPassword);
     }
 
-    /// <summary>The demo's device fleet; Simulator:Devices = 0 leaves it out. Never deployed.</summary>
+    /// <summary>
+    /// The demo's device fleet; Simulator:Devices = 0 leaves it out. Never deployed. The AppHost's Simulator:* settings
+    /// are passed on as they are; the defaults (10 devices every 5 s) are the simulator's own (SimulatorOptions).
+    /// </summary>
     private static void AddSimulator(
         IDistributedApplicationBuilder builder,
         InfraResources infra,
@@ -117,24 +120,25 @@ public static class IotServices
         IdentityResources identity,
         IResourceBuilder<ParameterResource> fleetClaimPassword)
     {
-        var devices = builder.Configuration.GetValue("Simulator:Devices", 10);
-        if (devices <= 0 || builder.ExecutionContext.IsPublishMode)
+        if (builder.Configuration.GetValue<int?>("Simulator:Devices") <= 0 || builder.ExecutionContext.IsPublishMode)
         {
             return;
         }
 
-        builder.AddService<Projects.Simulator>(ResourceNames.Simulator)
+        var simulator = builder.AddService<Projects.Simulator>(ResourceNames.Simulator)
             .WithReference(api)
             .WithRestartOnExit()
             .WaitFor(api)
             .WithReference(infra.Mqtt)
-            .WithEnvironment("Simulator__Devices", devices.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithEnvironment("Simulator__IntervalSeconds", builder.Configuration["Simulator:IntervalSeconds"] ?? "5")
             .WithEnvironment("Simulator__FleetClaimPassword", fleetClaimPassword) // Its devices provision themselves.
             // A device registered by an earlier run (kept data) gets new credentials from the Api, as the service client.
             .WithEnvironment("Simulator__Identity__Authority", identity.Authority)
             .WithEnvironment("Simulator__Identity__ClientSecret", identity.ServiceClientSecret)
             .WaitFor(identity.Resource);
+        foreach (var setting in builder.Configuration.GetSection("Simulator").GetChildren().Where(s => s.Value is not null))
+        {
+            simulator.WithEnvironment($"Simulator__{setting.Key}", setting.Value);
+        }
     }
 
     /// <summary>

@@ -149,7 +149,7 @@ public static class DevicesApi
         [Description("online, offline or revoked; default: all.")] string? status = null,
         [Description("id (default), name, or lastSeen (most recently seen first).")] string? sort = null,
         [Description("true: each device with the latest value of every metric it sent.")] bool? latest = null,
-        TelemetryStore? telemetry = null)
+        TelemetryReader? telemetry = null)
     {
         if (!TryParse<DeviceSort>(sort, out var order))
         {

@@ -1,3 +1,4 @@
+using IotAspire.Api.Queries;
 using System.ComponentModel;
 using System.Diagnostics;
 using IotAspire.Api.Data;
@@ -45,7 +46,7 @@ public static class TelemetryApi
         [Description("raw, or a bucket width: 1m, 5m, 15m, 1h, 6h, 1d. Leave out to let the server choose raw points or buckets.")] string? interval,
         [Description("Raw points per series and page, 1-10000; default 2000. Not used for buckets.")] int? limit,
         [Description("Keyset cursor: a series' 'next' (or an ISO-8601 time). Only with one metric, and no interval or interval=raw.")] string? after,
-        TelemetryStore store,
+        TelemetryReader store,
         TimeProvider timeProvider,
         CancellationToken cancellationToken)
     {
@@ -85,7 +86,7 @@ public static class TelemetryApi
     }
 
     public static async Task<Results<Ok<MetricDto[]>, ProblemHttpResult>> GetMetrics(
-        string id, TelemetryStore store, CancellationToken cancellationToken)
+        string id, TelemetryReader store, CancellationToken cancellationToken)
     {
         if (!DeviceId.IsValid(id))
         {
@@ -103,7 +104,7 @@ public static class TelemetryApi
 
     /// <summary>The raw series of the query, in the order asked; null when the device is unknown.</summary>
     private static async Task<TelemetrySeries[]?> ReadRawAsync(
-        TelemetryStore store, string deviceId, TelemetryQuery query, CancellationToken cancellationToken)
+        TelemetryReader store, string deviceId, TelemetryQuery query, CancellationToken cancellationToken)
     {
         // One extra row per series tells whether another page follows.
         var rows = await store.ReadPointsAsync(deviceId, query.Metrics, query.Range, query.After, query.Limit + 1, cancellationToken);
@@ -126,7 +127,7 @@ public static class TelemetryApi
 
     /// <summary>The bucketed series of the query, in the order asked; null when the device is unknown.</summary>
     private static async Task<TelemetrySeries[]?> ReadBucketsAsync(
-        TelemetryStore store, string deviceId, TelemetryQuery query, TelemetryResolution interval, CancellationToken cancellationToken)
+        TelemetryReader store, string deviceId, TelemetryQuery query, TelemetryResolution interval, CancellationToken cancellationToken)
     {
         var rows = await store.ReadBucketsAsync(deviceId, query.Metrics, query.Range, interval, cancellationToken);
         if (rows is null)

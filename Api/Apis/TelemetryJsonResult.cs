@@ -1,3 +1,4 @@
+using IotAspire.Api.Queries;
 using System.Reflection;
 using System.Text.Json;
 using IotAspire.Api.Model;

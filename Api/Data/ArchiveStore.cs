@@ -1,6 +1,6 @@
 using System.Globalization;
 using DuckDB.NET.Data;
-using IotAspire.Api.Apis;
+using IotAspire.Api.Queries;
 using IotAspire.Api.Model;
 using IotAspire.Core.Archive;
 using IotAspire.Core.Telemetry;

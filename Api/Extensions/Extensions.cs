@@ -44,7 +44,7 @@ public static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DeviceStore>();
         builder.Services.AddSingleton<DeviceRegistrar>(); // Shared with the worker's fleet provisioning.
-        builder.Services.AddSingleton<TelemetryStore>();
+        builder.Services.AddSingleton<TelemetryReader>();
         builder.Services.AddOptions<ArchiveReadOptions>()
             .BindConfiguration(ArchiveReadOptions.Section)
             .ValidateDataAnnotations()

@@ -3,7 +3,10 @@ using System.Diagnostics.Metrics;
 
 namespace IotAspire.DeviceWorker.Diagnostics;
 
-/// <summary>The worker's ActivitySource and Meter ("IotAspire.DeviceWorker"), exported by ServiceDefaults.</summary>
+/// <summary>
+/// The worker's ActivitySource and every instrument of its Meter ("IotAspire.DeviceWorker", from IMeterFactory), in one
+/// place: services take this class, not the factory. Exported by ServiceDefaults.
+/// </summary>
 public sealed class WorkerDiagnostics
 {
     public const string Name = "IotAspire.DeviceWorker";
@@ -31,10 +34,17 @@ public sealed class WorkerDiagnostics
         ShadowUpdates = meter.CreateCounter<long>(Prefix + "shadow.updates", "{update}", "Device shadow updates, by outcome (accepted, repeated, or the rejection code).");
         ShadowNotificationFailures = meter.CreateCounter<long>(Prefix + "shadow.notification_failures", "{update}", "Accepted shadow updates whose replies or event could not be published.");
         PresenceChanges = meter.CreateCounter<long>(Prefix + "presence.changes", "{change}", "Status messages by outcome: applied, unchanged (a repeated state) or stale (older than the recorded one).");
-        EventPublishFailures = meter.CreateCounter<long>(Prefix + "events.publish_failures", "{event}", "Device events (telemetry, presence) that could not be appended to the Redis stream.");
+        EventPublishFailures = meter.CreateCounter<long>(Prefix + "events.publish_failures", "{event}", "Device events (telemetry, presence) that could not be sent through the SignalR Redis backplane.");
         EventsDropped = meter.CreateCounter<long>(Prefix + "events.dropped", "{event}", "Telemetry events dropped because the queue to Redis was full.");
         ProvisioningRequests = meter.CreateCounter<long>(Prefix + "provisioning.requests", "{request}", "Fleet provisioning requests by outcome: accepted, or the rejection code (400, 409, 429, 503).");
         ProvisioningAnswerFailures = meter.CreateCounter<long>(Prefix + "provisioning.answer_failures", "{request}", "Provisioning answers that could not be published.");
+        RollupBuckets = meter.CreateCounter<long>(Prefix + "rollups.buckets", "{bucket}", "Closed buckets rolled up, by width (1m, 1h).");
+        RollupFailures = meter.CreateCounter<long>(Prefix + "rollups.failures", "{bucket}", "Buckets (or whole runs) whose rollup failed; they stay pending.");
+        PartitionsCreated = meter.CreateCounter<long>(Prefix + "partitions.created", "{partition}", "Telemetry partitions created ahead of time, by table.");
+        PartitionsDropped = meter.CreateCounter<long>(Prefix + "partitions.dropped", "{partition}", "Telemetry partitions dropped by retention, by table.");
+        PartitionsDeferred = meter.CreateCounter<long>(Prefix + "partitions.deferred", "{partition}", "Partition changes left for the next run because the table stayed locked.");
+        PartitionsNotArchived = meter.CreateCounter<long>(Prefix + "partitions.not_archived", "{partition}", "Raw partitions due for retention but kept: rows no verified archive part covers yet.");
+        MaintenanceFailures = meter.CreateCounter<long>(Prefix + "partitions.maintenance.failures", "{run}", "Maintenance runs that failed (retried at the next run).");
     }
 
     public Counter<long> MessagesReceived { get; }
@@ -58,4 +68,11 @@ public sealed class WorkerDiagnostics
     public Counter<long> EventsDropped { get; }
     public Counter<long> ProvisioningRequests { get; }
     public Counter<long> ProvisioningAnswerFailures { get; }
+    public Counter<long> RollupBuckets { get; }
+    public Counter<long> RollupFailures { get; }
+    public Counter<long> PartitionsCreated { get; }
+    public Counter<long> PartitionsDropped { get; }
+    public Counter<long> PartitionsDeferred { get; }
+    public Counter<long> PartitionsNotArchived { get; }
+    public Counter<long> MaintenanceFailures { get; }
 }

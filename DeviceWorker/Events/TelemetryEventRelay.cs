@@ -7,7 +7,7 @@ namespace IotAspire.DeviceWorker.Events;
 
 /// <summary>
 /// Publishes the "telemetry" events of committed batches, one event per message and one Redis round trip per batch.
-/// The batch writer only queues (never waits for Redis), so a slow or absent Redis cannot hold up or fail ingest:
+/// The commit queue only queues (never waits for Redis), so a slow or absent Redis cannot hold up or fail ingest:
 /// the data is committed and acknowledged regardless; lost events are logged and counted.
 /// </summary>
 public sealed partial class TelemetryEventRelay : BackgroundService

@@ -57,12 +57,12 @@ public static class DeviceWorkerExtensions
         builder.Services.AddSingleton<MetricDirectory>();
         builder.Services.AddSingleton<PartitionDirectory>();
         builder.Services.AddSingleton<KnownSeries>();
-        builder.Services.AddSingleton<TelemetryStore>();
+        builder.Services.AddSingleton<TelemetryWriter>();
         // Before the writer, so that it stops after it (hosted services stop in reverse order).
         builder.Services.AddSingleton<TelemetryEventRelay>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TelemetryEventRelay>());
-        builder.Services.AddSingleton<TelemetryBatchWriter>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<TelemetryBatchWriter>());
+        builder.Services.AddSingleton<TelemetryCommitQueue>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TelemetryCommitQueue>());
         builder.Services.AddMessageHandler<TelemetryMessageHandler>(DeviceTopics.TelemetryFilter);
 
         builder.Services.AddOptions<RetentionOptions>()

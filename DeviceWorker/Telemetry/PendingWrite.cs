@@ -9,7 +9,7 @@ public enum WriteOutcome
     DeviceNotRegistered,
 }
 
-/// <summary>One message's points waiting for the batch writer; <see cref="Completion"/> completes after the commit.</summary>
+/// <summary>One message's points waiting for the commit queue; <see cref="Completion"/> completes after the commit.</summary>
 public sealed class PendingWrite(string deviceId, IReadOnlyList<TelemetryPoint> points, DateTimeOffset receivedAt, ActivityContext traceContext)
 {
     private readonly TaskCompletionSource<WriteOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,3 +1,4 @@
+using IotAspire.Core.Telemetry;
 using IotAspire.Core.Data;
 using Npgsql;
 
@@ -101,8 +102,8 @@ public sealed class RollupJob(NpgsqlDataSource dataSource)
 
         if (width == RollupWidth.Minute)
         {
-            // Keeps latest_values within about a minute, so readers find what is newer in today's partition (schema 0007).
-            await using var latest = new NpgsqlCommand("SELECT iot_latest_from_minute($1)", connection, transaction);
+            // Keeps latest_values within about a minute (see LatestValues).
+            await using var latest = new NpgsqlCommand(LatestValues.MoveToClosedMinute, connection, transaction);
             latest.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = bucket });
             await latest.ExecuteScalarAsync(cancellationToken);
         }

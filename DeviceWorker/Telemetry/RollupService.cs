@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using IotAspire.DeviceWorker.Diagnostics;
 using Microsoft.Extensions.Options;
 
@@ -16,19 +15,16 @@ public sealed partial class RollupService : BackgroundService
     private readonly RollupOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<RollupService> _logger;
-    private readonly Counter<long> _buckets;
-    private readonly Counter<long> _failures;
+    private readonly WorkerDiagnostics _diagnostics;
 
     public RollupService(
-        RollupJob job, IOptions<RollupOptions> options, TimeProvider timeProvider, IMeterFactory meterFactory, ILogger<RollupService> logger)
+        RollupJob job, IOptions<RollupOptions> options, TimeProvider timeProvider, WorkerDiagnostics diagnostics, ILogger<RollupService> logger)
     {
         _job = job;
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
-        var meter = meterFactory.Create(WorkerDiagnostics.Name);
-        _buckets = meter.CreateCounter<long>("iotaspire.deviceworker.rollups.buckets", "{bucket}", "Closed buckets rolled up, by width (1m, 1h).");
-        _failures = meter.CreateCounter<long>("iotaspire.deviceworker.rollups.failures", "{bucket}", "Buckets (or whole runs) whose rollup failed; they stay pending.");
+        _diagnostics = diagnostics;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -61,11 +57,11 @@ public sealed partial class RollupService : BackgroundService
             activity?.SetTag("iotaspire.rollup.lock_taken", result.LockTaken);
             activity?.SetTag("iotaspire.rollup.minutes", result.Minutes.Buckets);
             activity?.SetTag("iotaspire.rollup.hours", result.Hours.Buckets);
-            _buckets.Add(result.Minutes.Buckets, new KeyValuePair<string, object?>("width", RollupWidth.Minute.Name));
-            _buckets.Add(result.Hours.Buckets, new KeyValuePair<string, object?>("width", RollupWidth.Hour.Name));
+            _diagnostics.RollupBuckets.Add(result.Minutes.Buckets, new KeyValuePair<string, object?>("width", RollupWidth.Minute.Name));
+            _diagnostics.RollupBuckets.Add(result.Hours.Buckets, new KeyValuePair<string, object?>("width", RollupWidth.Hour.Name));
             foreach (var failure in result.Failures)
             {
-                _failures.Add(1, new KeyValuePair<string, object?>("width", failure.Width.Name));
+                _diagnostics.RollupFailures.Add(1, new KeyValuePair<string, object?>("width", failure.Width.Name));
                 LogBucketFailed(failure.Exception, failure.Width.Name, failure.Bucket);
             }
 
@@ -85,7 +81,7 @@ public sealed partial class RollupService : BackgroundService
         {
             activity?.AddException(ex);
             activity?.SetStatus(ActivityStatusCode.Error);
-            _failures.Add(1, new KeyValuePair<string, object?>("width", "run"));
+            _diagnostics.RollupFailures.Add(1, new KeyValuePair<string, object?>("width", "run"));
             LogRunFailed(ex, _options.IntervalSeconds);
             return false;
         }

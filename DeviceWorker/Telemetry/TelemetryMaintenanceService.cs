@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using IotAspire.Core.Telemetry.Maintenance;
 using IotAspire.DeviceWorker.Diagnostics;
 using Microsoft.Extensions.Options;
@@ -19,17 +18,13 @@ public sealed partial class TelemetryMaintenanceService : BackgroundService
     private readonly RetentionOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<TelemetryMaintenanceService> _logger;
-    private readonly Counter<long> _created;
-    private readonly Counter<long> _dropped;
-    private readonly Counter<long> _deferred;
-    private readonly Counter<long> _notArchived;
-    private readonly Counter<long> _failures;
+    private readonly WorkerDiagnostics _diagnostics;
 
     public TelemetryMaintenanceService(
         NpgsqlDataSource dataSource,
         IOptions<RetentionOptions> options,
         TimeProvider timeProvider,
-        IMeterFactory meterFactory,
+        WorkerDiagnostics diagnostics,
         ILogger<TelemetryMaintenanceService> logger)
     {
         _dataSource = dataSource;
@@ -37,14 +32,7 @@ public sealed partial class TelemetryMaintenanceService : BackgroundService
         _timeProvider = timeProvider;
         _logger = logger;
 
-        // The factory returns the worker's one Meter for this name; these instruments join it.
-        var meter = meterFactory.Create(WorkerDiagnostics.Name);
-        const string prefix = "iotaspire.deviceworker.partitions.";
-        _created = meter.CreateCounter<long>(prefix + "created", "{partition}", "Telemetry partitions created ahead of time, by table.");
-        _dropped = meter.CreateCounter<long>(prefix + "dropped", "{partition}", "Telemetry partitions dropped by retention, by table.");
-        _deferred = meter.CreateCounter<long>(prefix + "deferred", "{partition}", "Partition changes left for the next run because the table stayed locked.");
-        _notArchived = meter.CreateCounter<long>(prefix + "not_archived", "{partition}", "Raw partitions due for retention but kept: rows no verified archive part covers yet.");
-        _failures = meter.CreateCounter<long>(prefix + "maintenance.failures", "{run}", "Maintenance runs that failed (retried at the next run).");
+        _diagnostics = diagnostics;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -79,24 +67,24 @@ public sealed partial class TelemetryMaintenanceService : BackgroundService
 
             foreach (var name in result.Created)
             {
-                _created.Add(1, new KeyValuePair<string, object?>("table", TableOf(name)));
+                _diagnostics.PartitionsCreated.Add(1, new KeyValuePair<string, object?>("table", TableOf(name)));
             }
 
             foreach (var partition in result.Dropped)
             {
-                _dropped.Add(1, new KeyValuePair<string, object?>("table", partition.Table));
+                _diagnostics.PartitionsDropped.Add(1, new KeyValuePair<string, object?>("table", partition.Table));
                 LogDropped(partition.Name, partition.Table, partition.RangeEnd);
             }
 
             if (result.NotArchived.Count > 0)
             {
-                _notArchived.Add(result.NotArchived.Count);
+                _diagnostics.PartitionsNotArchived.Add(result.NotArchived.Count);
                 LogNotArchived(result.NotArchived.Count, string.Join(", ", result.NotArchived));
             }
 
             if (result.Deferred.Count > 0)
             {
-                _deferred.Add(result.Deferred.Count);
+                _diagnostics.PartitionsDeferred.Add(result.Deferred.Count);
                 LogDeferred(result.Deferred.Count, string.Join(", ", result.Deferred));
             }
 
@@ -111,7 +99,7 @@ public sealed partial class TelemetryMaintenanceService : BackgroundService
         {
             activity?.AddException(ex);
             activity?.SetStatus(ActivityStatusCode.Error);
-            _failures.Add(1);
+            _diagnostics.MaintenanceFailures.Add(1);
             LogFailed(ex, RetryAfterFailure.TotalMinutes);
             return false;
         }

@@ -8,10 +8,10 @@ namespace IotAspire.DeviceWorker.Telemetry;
 
 /// <summary>
 /// <c>devices/+/telemetry</c>: parses the payload, dead-letters what cannot be stored, and hands the points to
-/// the batch writer. Returns only after they are committed, so the message is acknowledged after the commit.
+/// the commit queue. Returns only after they are committed, so the message is acknowledged after the commit.
 /// </summary>
 public sealed class TelemetryMessageHandler(
-    TelemetryBatchWriter writer,
+    TelemetryCommitQueue writer,
     IDeadLetterSink deadLetters,
     IOptions<TelemetryOptions> options) : IDeviceMessageHandler
 {

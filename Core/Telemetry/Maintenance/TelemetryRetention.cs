@@ -202,16 +202,7 @@ public static class TelemetryRetention
     /// </summary>
     private static Statement[] RawDropStatements(string quotedName, PartitionRange partition) =>
     [
-        new($"""
-            UPDATE latest_values l SET ts = n.ts, num_value = n.num_value, bool_value = n.bool_value, text_value = n.text_value
-            FROM latest_values s
-            CROSS JOIN LATERAL (
-                SELECT t.ts, t.num_value, t.bool_value, t.text_value FROM {quotedName} t
-                WHERE t.device_key = s.device_key AND t.metric_id = s.metric_id AND t.ts > s.ts
-                ORDER BY t.ts DESC
-                LIMIT 1) n
-            WHERE l.device_key = s.device_key AND l.metric_id = s.metric_id
-            """, []),
+        new(LatestValues.FoldRawDay(quotedName), []),
         new($"DROP TABLE IF EXISTS {quotedName}", []),
         new("INSERT INTO telemetry_raw_dropped (day) VALUES ($1) ON CONFLICT DO NOTHING", [partition.RangeEnd.AddDays(-1).UtcDateTime]),
         // A partition the worker creates again for late points starts uncovered (schema 0020).

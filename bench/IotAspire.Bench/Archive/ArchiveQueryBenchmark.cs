@@ -1,3 +1,4 @@
+using IotAspire.Api.Queries;
 using System.Diagnostics;
 using IotAspire.Api.Apis;
 using IotAspire.Api.Data;

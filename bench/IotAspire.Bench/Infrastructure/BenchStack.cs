@@ -5,14 +5,12 @@ using Aspire.Hosting.Testing;
 using IotAspire.Core;
 using IotAspire.Core.Mqtt;
 using IotAspire.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace IotAspire.Bench.Infrastructure;
 
 /// <summary>
-/// The whole system started from the AppHost by Aspire.Hosting.Testing in executables mode, on free ports, without
-/// the demo simulator, and with known broker secrets (the broker-only run subscribes with the worker's account).
+/// The whole system as the integration tests start it (<see cref="StackHost"/>), with known broker secrets (the
+/// broker-only run subscribes with the worker's account) and settings per benchmark.
 /// </summary>
 public sealed class BenchStack : IAsyncDisposable
 {
@@ -56,7 +54,6 @@ public sealed class BenchStack : IAsyncDisposable
         var secrets = BenchSecrets.Load(dataRoot);
         var args = new List<string>
         {
-            "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Infra:Ports:MqttTls=0", "Gateway:Port=0", "Simulator:Devices=0",
             // One Api replica (api-1) unless a benchmark asks for more: they measure its process by resource name.
             "Api:Replicas=1",
             $"Parameters:mqtt-admin-password={secrets.MqttAdmin}",
@@ -73,52 +70,32 @@ public sealed class BenchStack : IAsyncDisposable
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            [.. args], (options, _) => options.DisableDashboard = true, timeout.Token);
-
-        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        var app = await StackHost.StartAsync(args, logFile, builder =>
         {
-            var resource = builder.CreateResourceBuilder(project);
-            // No collector runs here: exporting to nowhere costs CPU during the measurement and slows shutdown.
-            resource.WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
-            if (project.Name.StartsWith(ResourceNames.Api + "-", StringComparison.Ordinal))
+            foreach (var project in builder.Resources.OfType<ProjectResource>())
             {
-                // The benchmarks are one caller asking as fast as it can: the per-caller rate limit would answer 429.
-                resource.WithEnvironment("RateLimit__PermitsPerSecond", "0");
-            }
+                var resource = builder.CreateResourceBuilder(project);
+                if (project.Name.StartsWith(ResourceNames.Api + "-", StringComparison.Ordinal))
+                {
+                    // The benchmarks are one caller asking as fast as it can: the per-caller rate limit would answer 429.
+                    resource.WithEnvironment("RateLimit__PermitsPerSecond", "0");
+                }
 
-            if (project.Name == ResourceNames.DeviceWorker)
-            {
-                foreach (var (key, value) in workerSettings ?? new Dictionary<string, string>())
+                var settings = (project.Name == ResourceNames.DeviceWorker ? workerSettings : null) ?? new Dictionary<string, string>();
+                foreach (var (key, value) in settings.Concat(resourceSettings?.GetValueOrDefault(project.Name) ?? new Dictionary<string, string>()))
                 {
                     resource.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
                 }
+
+                if (notStarted.Contains(project.Name))
+                {
+                    resource.WithExplicitStart();
+                }
             }
-
-            foreach (var (key, value) in resourceSettings?.GetValueOrDefault(project.Name) ?? new Dictionary<string, string>())
-            {
-                resource.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
-            }
-
-            if (notStarted.Contains(project.Name))
-            {
-                resource.WithExplicitStart();
-            }
-        }
-
-        builder.Services.AddLogging(logging => logging
-            .ClearProviders()
-            .SetMinimumLevel(LogLevel.Information)
-            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning)
-            .AddProvider(new FileLoggerProvider(logFile)));
-
-        var app = await builder.BuildAsync(timeout.Token);
+        }, waitHealthy: [], timeout.Token);
         try
         {
-            await app.StartAsync(timeout.Token);
-            // Healthy when every replica behind it is (degraded with some): the benchmarks call the Api as users do.
-            await app.ResourceNotifications.WaitForResourceAsync(ResourceNames.Gateway,
-                e => e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, timeout.Token);
+            // The benchmarks call the Api as users do: through the gateway.
             var api = app.GetEndpoint(ResourceNames.Gateway, "http");
             var broker = MqttConnection.Parse(await app.GetConnectionStringAsync(ResourceNames.Mqtt, timeout.Token));
             var database = await app.GetConnectionStringAsync(ResourceNames.Database, timeout.Token)

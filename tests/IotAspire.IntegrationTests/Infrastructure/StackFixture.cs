@@ -34,6 +34,31 @@ public sealed class StackFixture : IAsyncLifetime
     /// <summary>The dashboard as the browser reaches it; the realm's iot-dashboard client redirects only to it.</summary>
     public Uri DashboardAddress { get; private set; } = null!;
 
+    private static void ConfigureResources(IDistributedApplicationTestingBuilder builder)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            var resource = builder.CreateResourceBuilder(project);
+            if (project.Name == ResourceNames.Archiver)
+            {
+                // Tests run the Archiver when they mean to (Archive/ArchiverProcess): one running on its own schedule would
+                // export other tests' days while they look at their partitions and the watermark.
+                resource.WithExplicitStart();
+            }
+
+            if (project.Name == ResourceNames.DeviceWorker)
+            {
+                // A small in-flight limit: every test also goes through the worker's back-pressure path (the crash
+                // test's burst of 3,000 messages far exceeds it), so a stall or a lost message there fails them.
+                resource.WithEnvironment("Mqtt__MaxInFlightMessages", WorkerMaxInFlightMessages.ToString(CultureInfo.InvariantCulture));
+                // A burst above any single device's test traffic (the crash test's 3,000 messages arrive at once after
+                // the restart), a rate low enough that a flood is cut within seconds.
+                resource.WithEnvironment("RateLimit__MessagesPerSecond", WorkerRateLimitPerSecond.ToString(CultureInfo.InvariantCulture));
+                resource.WithEnvironment("RateLimit__Burst", WorkerRateLimitBurst.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+    }
+
     /// <summary>The dashboard's exact redirect URI in the realm (tests that stand in for the dashboard use it).</summary>
     public string DashboardRedirectUri => new Uri(DashboardAddress, "signin-oidc").ToString();
 
@@ -64,9 +89,8 @@ public sealed class StackFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         using var cancellation = new CancellationTokenSource(StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+        App = await StackHost.StartAsync(
             [
-                "Infra:Mode=executables", "Infra:Ports:Mqtt=0", "Infra:Ports:MqttTls=0", "Gateway:Port=0", "Simulator:Devices=0",
                 $"Parameters:admin-password={AdminPassword}",
                 $"Parameters:operator-password={OperatorPassword}",
                 $"Parameters:viewer-password={ViewerPassword}",
@@ -77,46 +101,11 @@ public sealed class StackFixture : IAsyncLifetime
                 $"Parameters:mqtt-api-password={BrokerApiPassword}",
                 $"Archive:Root={ArchiveRoot}",
             ],
-            (options, _) => options.DisableDashboard = true,
+            LogFile,
+            ConfigureResources,
+            // Every replica, not only the gateway (healthy with one): tests may land on either.
+            [ResourceNames.Identity, ResourceNames.DeviceWorker, .. IntegrationTests.Api.ApiReplicas.Names],
             cancellation.Token);
-
-        // No collector runs in tests: exporting to nowhere only slows every shutdown down.
-        foreach (var project in builder.Resources.OfType<ProjectResource>())
-        {
-            var resource = builder.CreateResourceBuilder(project).WithEnvironment(context =>
-                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
-            if (project.Name == ResourceNames.Archiver)
-            {
-                // Tests run the Archiver when they mean to (Archive/ArchiverProcess): one running on its own schedule would
-                // export other tests' days while they look at their partitions and the watermark.
-                resource.WithExplicitStart();
-            }
-
-            if (project.Name == ResourceNames.DeviceWorker)
-            {
-                // A small in-flight limit: every test also goes through the worker's back-pressure path (the crash
-                // test's burst of 3,000 messages far exceeds it), so a stall or a lost message there fails them.
-                resource.WithEnvironment("Mqtt__MaxInFlightMessages", WorkerMaxInFlightMessages.ToString(CultureInfo.InvariantCulture));
-                // A burst above any single device's test traffic (the crash test's 3,000 messages arrive at once after
-                // the restart), a rate low enough that a flood is cut within seconds.
-                resource.WithEnvironment("RateLimit__MessagesPerSecond", WorkerRateLimitPerSecond.ToString(CultureInfo.InvariantCulture));
-                resource.WithEnvironment("RateLimit__Burst", WorkerRateLimitBurst.ToString(CultureInfo.InvariantCulture));
-            }
-        }
-
-        builder.Services.AddLogging(logging => logging
-            .ClearProviders()
-            .SetMinimumLevel(LogLevel.Information)
-            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning)
-            .AddProvider(new FileLoggerProvider(LogFile)));
-
-        App = await builder.BuildAsync(cancellation.Token);
-        await App.StartAsync(cancellation.Token);
-        // Every replica, not only the gateway (healthy with one): tests may land on either.
-        foreach (var service in new[] { ResourceNames.Identity, ResourceNames.DeviceWorker }.Concat(IntegrationTests.Api.ApiReplicas.Names).Append(ResourceNames.Gateway))
-        {
-            await App.ResourceNotifications.WaitForResourceHealthyAsync(service, cancellation.Token);
-        }
 
         // The public door: every test calls the Api as users do, through the gateway.
         ApiAddress = App.GetEndpoint(ResourceNames.Gateway, "http");

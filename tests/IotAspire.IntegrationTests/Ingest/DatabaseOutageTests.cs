@@ -40,8 +40,10 @@ public sealed class DatabaseOutageTests(StackFixture stack)
         try
         {
             await publisher.PublishAsync(BeforeOutage, DuringOutage); // The broker takes them: it is up.
-            // Long enough for the worker's keepalive to go unanswered while its socket is paused, so it reconnects.
-            await Task.Delay(TimeSpan.FromSeconds(25));
+            // The worker noticed and holds what it cannot commit: its readiness says so (check "processing").
+            using var unhealthy = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await stack.App.ResourceNotifications.WaitForResourceAsync(ResourceNames.DeviceWorker,
+                e => e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, unhealthy.Token);
             // Stopped on purpose, it stays stopped: the AppHost restarts only what dies on its own.
             Assert.True(stack.App.ResourceNotifications.TryGetCurrentState(Postgres, out var stopped));
             Assert.NotEqual(KnownResourceStates.Running, stopped.Snapshot.State?.Text);

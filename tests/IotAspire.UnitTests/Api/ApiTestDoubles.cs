@@ -18,7 +18,7 @@ internal static class ApiTestDoubles
 
     public static DeviceStore DeviceStore() => new(Nowhere);
 
-    public static TelemetryStore TelemetryStore() => new(Nowhere);
+    public static TelemetryReader TelemetryReader() => new(Nowhere);
 
     public static DeviceServices DeviceServices(RecordingBrokerAccounts broker) =>
         new(DeviceStore(), new DeviceRegistrar(Nowhere, broker, NullLogger<DeviceRegistrar>.Instance), broker,

@@ -1,3 +1,4 @@
+using IotAspire.Api.Queries;
 using IotAspire.Api.Apis;
 using IotAspire.Api.Data;
 using IotAspire.Core.Telemetry;

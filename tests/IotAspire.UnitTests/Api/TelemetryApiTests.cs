@@ -14,7 +14,7 @@ public class TelemetryApiTests
         string id = "dev-1", string? metric = "temperature", DateTimeOffset? from = null, DateTimeOffset? to = null,
         int? limit = null, string? after = null, string? interval = null) =>
         TelemetryApi.GetTelemetry(id, metric is null ? null : [metric], from, to, interval, limit, after,
-            ApiTestDoubles.TelemetryStore(), TimeProvider.System, CancellationToken.None);
+            ApiTestDoubles.TelemetryReader(), TimeProvider.System, CancellationToken.None);
 
     [Theory]
     [InlineData("a/b")]
@@ -102,7 +102,7 @@ public class TelemetryApiTests
         var metrics = Enumerable.Range(0, TelemetryRules.MaxMetricsPerRequest + 1).Select(i => $"m{i}").ToArray();
 
         var response = await TelemetryApi.GetTelemetry("dev-1", metrics, null, null, null, null, null,
-            ApiTestDoubles.TelemetryStore(), TimeProvider.System, CancellationToken.None);
+            ApiTestDoubles.TelemetryReader(), TimeProvider.System, CancellationToken.None);
 
         var badRequest = Assert.IsType<ProblemHttpResult>(response.Result);
         Assert.Equal("Invalid metric", badRequest.ProblemDetails.Title);
@@ -113,7 +113,7 @@ public class TelemetryApiTests
     [InlineData("dev+1")]
     public async Task GetMetrics_InvalidId_ReturnsBadRequest(string id)
     {
-        var response = await TelemetryApi.GetMetrics(id, ApiTestDoubles.TelemetryStore(), CancellationToken.None);
+        var response = await TelemetryApi.GetMetrics(id, ApiTestDoubles.TelemetryReader(), CancellationToken.None);
 
         Assert.IsType<ProblemHttpResult>(response.Result);
     }

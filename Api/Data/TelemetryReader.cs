@@ -1,4 +1,4 @@
-using IotAspire.Api.Apis;
+using IotAspire.Api.Queries;
 using IotAspire.Api.Model;
 using IotAspire.Core.Telemetry;
 using Npgsql;
@@ -13,7 +13,7 @@ namespace IotAspire.Api.Data;
 /// planned with its own values. Device and metric ids are resolved inside the statements, so no lookup comes first.
 /// </summary>
 /// Raw points of days that retention dropped come from the archive (<see cref="ArchiveStore"/>), merged in by time.
-public sealed class TelemetryStore(NpgsqlDataSource dataSource, ArchiveStore? archive = null)
+public sealed class TelemetryReader(NpgsqlDataSource dataSource, ArchiveStore? archive = null)
 {
     private const string DeviceSql = "SELECT 1 FROM devices WHERE device_id = $1";
 

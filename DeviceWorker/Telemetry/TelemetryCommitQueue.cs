@@ -8,33 +8,32 @@ using Microsoft.Extensions.Options;
 namespace IotAspire.DeviceWorker.Telemetry;
 
 /// <summary>
-/// The single writer: handlers queue their points here and wait; this loop gathers messages into batches
-/// (up to <see cref="TelemetryOptions.MaxBatchPoints"/> points or the linger time) and writes each batch in one
-/// transaction. An error that is not about the data (the database away, a missing table, missing permissions) is
+/// The single writer: handlers queue their points here and wait; this loop commits what waits, in batches of up to
+/// <see cref="TelemetryOptions.MaxBatchPoints"/> points, each in one transaction (<see cref="TelemetryWriter"/>). An error that is not about the data (the database away, a missing table, missing permissions) is
 /// retried with back-off, the messages unacknowledged and the worker unhealthy meanwhile; only a data error is
 /// narrowed down to the message that causes it, which alone fails (and is dead-lettered).
 /// </summary>
-public sealed partial class TelemetryBatchWriter : BackgroundService
+public sealed partial class TelemetryCommitQueue : BackgroundService
 {
     private static readonly TimeSpan MinRetryDelay = TimeSpan.FromMilliseconds(200);
     private const string HealthPart = "telemetry writes";
     private readonly Channel<PendingWrite> _queue;
-    private readonly TelemetryStore _store;
+    private readonly TelemetryWriter _store;
     private readonly TelemetryEventRelay _events;
     private readonly TelemetryOptions _options;
     private readonly WorkerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
     private readonly ProcessingHealth _health;
-    private readonly ILogger<TelemetryBatchWriter> _logger;
+    private readonly ILogger<TelemetryCommitQueue> _logger;
 
-    public TelemetryBatchWriter(
-        TelemetryStore store,
+    public TelemetryCommitQueue(
+        TelemetryWriter store,
         TelemetryEventRelay events,
         IOptions<TelemetryOptions> options,
         WorkerDiagnostics diagnostics,
         TimeProvider timeProvider,
         ProcessingHealth health,
-        ILogger<TelemetryBatchWriter> logger)
+        ILogger<TelemetryCommitQueue> logger)
     {
         _store = store;
         _health = health;

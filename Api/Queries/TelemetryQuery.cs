@@ -1,7 +1,7 @@
 using IotAspire.Api.Model;
 using IotAspire.Core.Telemetry;
 
-namespace IotAspire.Api.Apis;
+namespace IotAspire.Api.Queries;
 
 /// <summary>Why a telemetry query was refused: the title and detail of its 400.</summary>
 public sealed record QueryError(string Title, string Detail);

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 
-namespace IotAspire.Api.Apis;
+namespace IotAspire.Api.Queries;
 
 /// <summary>
 /// The keyset position in a telemetry series: the time of the last point returned. Time alone is enough

@@ -1,6 +1,6 @@
 using IotAspire.Api.Model;
 
-namespace IotAspire.Api.Apis;
+namespace IotAspire.Api.Queries;
 
 /// <summary>The bucket widths a telemetry query may ask for, and their names in URLs and answers.</summary>
 public static class TelemetryResolutions

@@ -2,7 +2,7 @@ using System.Globalization;
 using IotAspire.Api.Model;
 using IotAspire.Core.Telemetry;
 
-namespace IotAspire.Api.Apis;
+namespace IotAspire.Api.Queries;
 
 /// <summary>
 /// Which resolution answers a telemetry query, and whether a requested interval stays within the limits.

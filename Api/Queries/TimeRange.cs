@@ -1,6 +1,6 @@
 using IotAspire.Api.Model;
 
-namespace IotAspire.Api.Apis;
+namespace IotAspire.Api.Queries;
 
 /// <summary>A half-open UTC range [From, To) of a telemetry query.</summary>
 public readonly record struct TimeRange(DateTime From, DateTime To)

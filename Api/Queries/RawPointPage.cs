@@ -2,7 +2,7 @@ using System.Collections;
 using IotAspire.Api.Data;
 using IotAspire.Api.Model;
 
-namespace IotAspire.Api.Apis;
+namespace IotAspire.Api.Queries;
 
 /// <summary>
 /// The first <paramref name="count"/> stored rows seen as contract points, without copying them: a page holds up to

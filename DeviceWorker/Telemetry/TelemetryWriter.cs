@@ -12,7 +12,7 @@ namespace IotAspire.DeviceWorker.Telemetry;
 /// hits the primary key: the batch goes back to a savepoint and through a staging table with an idempotent insert.
 /// The partitions the batch needs are created first.
 /// </summary>
-public sealed class TelemetryStore(
+public sealed class TelemetryWriter(
     NpgsqlDataSource dataSource, DeviceDirectory devices, MetricDirectory metrics, PartitionDirectory partitions, KnownSeries knownSeries)
 {
     private const string CreateStaging = """
@@ -40,14 +40,6 @@ public sealed class TelemetryStore(
             RETURNING 1
         )
         SELECT count(*)::int FROM inserted
-        """;
-
-    private const string UpsertLatest = """
-        INSERT INTO latest_values AS l (device_key, metric_id, ts, num_value, bool_value, text_value)
-        SELECT * FROM unnest($1::bigint[], $2::integer[], $3::timestamptz[], $4::float8[], $5::boolean[], $6::text[])
-        ON CONFLICT (device_key, metric_id) DO UPDATE
-        SET ts = excluded.ts, num_value = excluded.num_value, bool_value = excluded.bool_value, text_value = excluded.text_value
-        WHERE l.ts < excluded.ts
         """;
 
     private const string UpdateLastSeen = """
@@ -127,7 +119,7 @@ public sealed class TelemetryStore(
         // marked once more is only computed once more. Latest values only for series seen for the first time.
         var summary = Summarize(batch);
         var newSeries = summary.Latest.ToArray();
-        await UpsertLatestAsync(connection, transaction, newSeries, cancellationToken);
+        await InsertFirstSeenAsync(connection, transaction, newSeries, cancellationToken);
 
         var lastSeen = batch.Messages
             .GroupBy(p => batch.DeviceKeys[p.DeviceId])
@@ -193,7 +185,7 @@ public sealed class TelemetryStore(
         return summary;
     }
 
-    private static async Task UpsertLatestAsync(
+    private static async Task InsertFirstSeenAsync(
         NpgsqlConnection connection,
         NpgsqlTransaction transaction,
         KeyValuePair<(long Device, int Metric), (DateTimeOffset At, TelemetryValue Value)>[] latest,
@@ -204,7 +196,7 @@ public sealed class TelemetryStore(
             return;
         }
 
-        await using var command = new NpgsqlCommand(UpsertLatest, connection, transaction);
+        await using var command = new NpgsqlCommand(LatestValues.InsertFirstSeen, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. latest.Select(l => l.Key.Device)] });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. latest.Select(l => l.Key.Metric)] });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. latest.Select(l => l.Value.At.UtcDateTime)] });
