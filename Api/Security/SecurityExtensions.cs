@@ -28,13 +28,13 @@ public static class SecurityExtensions
             .AddPolicy(ApiRoles.OperatorPolicy, policy => policy.RequireRole(ApiRoles.OperatorRoles))
             .AddPolicy(ApiRoles.AdminPolicy, policy => policy.RequireRole(ApiRoles.AdminRoles));
 
-        builder.Services.AddOptions<ApiRateLimitOptions>()
-            .BindConfiguration(ApiRateLimitOptions.Section)
+        builder.Services.AddOptions<CallerRateLimitOptions>()
+            .BindConfiguration(CallerRateLimitOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddRateLimiter(_ => { });
         builder.Services.AddOptions<RateLimiterOptions>()
-            .Configure<IOptions<ApiRateLimitOptions>>((limiter, limits) => ConfigureRateLimits(limiter, limits.Value));
+            .Configure<IOptions<CallerRateLimitOptions>>((limiter, limits) => ConfigureRateLimits(limiter, limits.Value));
 
         var cors = builder.Configuration.GetSection(ApiCorsOptions.Section).Get<ApiCorsOptions>() ?? new ApiCorsOptions();
         builder.Services.AddCors(options => options.AddPolicy(ApiCorsOptions.PolicyName, policy =>
@@ -104,7 +104,7 @@ public static class SecurityExtensions
     private static bool IsHubTransport(PathString path) =>
         path.StartsWithSegments(DevicesHub.Path, out var rest) && !rest.StartsWithSegments("/negotiate");
 
-    private static void ConfigureRateLimits(RateLimiterOptions limiter, ApiRateLimitOptions limits)
+    private static void ConfigureRateLimits(RateLimiterOptions limiter, CallerRateLimitOptions limits)
     {
         limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>

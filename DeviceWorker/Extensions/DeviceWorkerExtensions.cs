@@ -124,8 +124,8 @@ public static class DeviceWorkerExtensions
         builder.Services.AddSingleton<MqttConnectionState>();
         builder.Services.AddSingleton<MqttDevicePublisher>();
         builder.Services.AddSingleton<IDeviceMessagePublisher>(sp => sp.GetRequiredService<MqttDevicePublisher>());
-        builder.Services.AddOptions<RateLimitOptions>()
-            .Bind(builder.Configuration.GetSection(RateLimitOptions.Section))
+        builder.Services.AddOptions<DeviceRateLimitOptions>()
+            .Bind(builder.Configuration.GetSection(DeviceRateLimitOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<DeviceRateLimiter>();

@@ -17,9 +17,9 @@ public sealed class ProvisioningLimiter : IDisposable
     {
         var settings = options.Value;
         Settings = settings;
-        _overall = new DeviceRateLimiter(Options.Create(new RateLimitOptions { MessagesPerSecond = settings.RequestsPerSecond, Burst = settings.Burst }), time);
+        _overall = new DeviceRateLimiter(Options.Create(new DeviceRateLimitOptions { MessagesPerSecond = settings.RequestsPerSecond, Burst = settings.Burst }), time);
         _perId = new DeviceRateLimiter(
-            Options.Create(new RateLimitOptions { MessagesPerSecond = settings.RequestsPerSecond > 0 ? settings.PerIdRequestsPerSecond : 0, Burst = settings.PerIdBurst }),
+            Options.Create(new DeviceRateLimitOptions { MessagesPerSecond = settings.RequestsPerSecond > 0 ? settings.PerIdRequestsPerSecond : 0, Burst = settings.PerIdBurst }),
             time);
         Registrations = new SemaphoreSlim(settings.MaxConcurrentRegistrations);
     }

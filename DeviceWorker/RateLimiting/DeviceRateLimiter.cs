@@ -21,7 +21,7 @@ public sealed class DeviceRateLimiter
     private readonly long _refillTicks; // Timestamp ticks an empty bucket needs to become full.
     private long _nextSweep;
 
-    public DeviceRateLimiter(IOptions<RateLimitOptions> options, TimeProvider time)
+    public DeviceRateLimiter(IOptions<DeviceRateLimitOptions> options, TimeProvider time)
     {
         var settings = options.Value;
         _time = time;
@@ -35,7 +35,7 @@ public sealed class DeviceRateLimiter
 
     public bool Enabled { get; }
 
-    public RateLimitOptions Limit { get; }
+    public DeviceRateLimitOptions Limit { get; }
 
     /// <summary>Devices with a bucket now (for tests and diagnostics).</summary>
     public int TrackedDevices => _buckets.Count;

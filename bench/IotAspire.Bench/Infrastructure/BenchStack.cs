@@ -78,7 +78,7 @@ public sealed class BenchStack : IAsyncDisposable
                 if (project.Name.StartsWith(ResourceNames.Api + "-", StringComparison.Ordinal))
                 {
                     // The benchmarks are one caller asking as fast as it can: the per-caller rate limit would answer 429.
-                    resource.WithEnvironment("RateLimit__PermitsPerSecond", "0");
+                    resource.WithEnvironment("CallerRateLimit__PermitsPerSecond", "0");
                 }
 
                 var settings = (project.Name == ResourceNames.DeviceWorker ? workerSettings : null) ?? new Dictionary<string, string>();

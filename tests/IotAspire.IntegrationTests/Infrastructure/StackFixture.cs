@@ -53,8 +53,8 @@ public sealed class StackFixture : IAsyncLifetime
                 resource.WithEnvironment("Mqtt__MaxInFlightMessages", WorkerMaxInFlightMessages.ToString(CultureInfo.InvariantCulture));
                 // A burst above any single device's test traffic (the crash test's 3,000 messages arrive at once after
                 // the restart), a rate low enough that a flood is cut within seconds.
-                resource.WithEnvironment("RateLimit__MessagesPerSecond", WorkerRateLimitPerSecond.ToString(CultureInfo.InvariantCulture));
-                resource.WithEnvironment("RateLimit__Burst", WorkerRateLimitBurst.ToString(CultureInfo.InvariantCulture));
+                resource.WithEnvironment("DeviceRateLimit__MessagesPerSecond", WorkerRateLimitPerSecond.ToString(CultureInfo.InvariantCulture));
+                resource.WithEnvironment("DeviceRateLimit__Burst", WorkerRateLimitBurst.ToString(CultureInfo.InvariantCulture));
             }
         }
     }

@@ -8,7 +8,7 @@ public class DeviceRateLimiterTests
     private readonly ManualClock _clock = new();
 
     private DeviceRateLimiter Limiter(double perSecond = 10, int burst = 20) =>
-        new(Options.Create(new RateLimitOptions { MessagesPerSecond = perSecond, Burst = burst }), _clock);
+        new(Options.Create(new DeviceRateLimitOptions { MessagesPerSecond = perSecond, Burst = burst }), _clock);
 
     private static int AllowedOf(DeviceRateLimiter limiter, string device, int attempts) =>
         Enumerable.Range(0, attempts).Count(_ => limiter.TryAcquire(device, out long _) == RateLimitDecision.Allowed);

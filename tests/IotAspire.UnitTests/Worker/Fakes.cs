@@ -95,7 +95,7 @@ public static class DispatcherComposition
         HandledMessages handled,
         Action<IServiceCollection> register,
         TimeProvider? clock = null,
-        Action<RateLimitOptions>? rateLimit = null)
+        Action<DeviceRateLimitOptions>? rateLimit = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -105,7 +105,7 @@ public static class DispatcherComposition
         services.AddSingleton<IDeadLetterSink>(deadLetters);
         services.AddSingleton(handled);
         services.AddSingleton(clock ?? TimeProvider.System);
-        services.AddOptions<RateLimitOptions>().Configure(options => rateLimit?.Invoke(options));
+        services.AddOptions<DeviceRateLimitOptions>().Configure(options => rateLimit?.Invoke(options));
         services.AddSingleton<DeviceRateLimiter>();
         services.AddSingleton<MessageDispatcher>();
         register(services);

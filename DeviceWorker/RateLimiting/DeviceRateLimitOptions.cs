@@ -3,9 +3,9 @@ using System.ComponentModel.DataAnnotations;
 namespace IotAspire.DeviceWorker.RateLimiting;
 
 /// <summary>Per-device message rate limit of the worker, section <c>RateLimit</c>.</summary>
-public sealed class RateLimitOptions
+public sealed class DeviceRateLimitOptions
 {
-    public const string Section = "RateLimit";
+    public const string Section = "DeviceRateLimit";
 
     /// <summary>Sustained messages per second one device may send; 0 turns the limit off.</summary>
     [Range(0, 1_000_000)]

@@ -6,9 +6,9 @@ namespace IotAspire.Api.Security;
 /// Requests per caller (the token's subject, else the client address), section <c>RateLimit</c>. A token bucket per
 /// Api replica: with N replicas behind a round-robin proxy a caller gets up to N times this.
 /// </summary>
-public sealed class ApiRateLimitOptions
+public sealed class CallerRateLimitOptions
 {
-    public const string Section = "RateLimit";
+    public const string Section = "CallerRateLimit";
 
     /// <summary>Sustained requests per second per caller; 0 turns the limit off.</summary>
     [Range(0, 1_000_000)]
