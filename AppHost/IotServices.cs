@@ -133,7 +133,8 @@ public static class IotServices
     /// </summary>
     public static IResourceBuilder<T> WithHealthProbes<T>(this IResourceBuilder<T> service)
         where T : IResourceWithEndpoints, IResourceWithProbes =>
-        service.WithHttpProbe(ProbeType.Readiness, "/health").WithHttpProbe(ProbeType.Liveness, "/alive");
+        // On the plain http endpoint: in a container the services listen on HTTP_PORTS only.
+        service.WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http").WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http");
 
     /// <summary>
     /// The Archiver writes its parts under the run's data folder (or the AppHost's Archive:Root, when set), and the Api

@@ -164,6 +164,8 @@ build_images() { # force
     docker push "$base_image" >/dev/null
     log "pushed $base_image"
   fi
+  # A rebuild leaves the previous images untagged.
+  docker image prune -f >/dev/null
 }
 
 stop_pid() { # pidfile seconds

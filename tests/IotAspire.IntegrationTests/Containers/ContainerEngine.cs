@@ -22,6 +22,10 @@ public sealed class ContainerEngine
 
     public string DockerHost { get; }
 
+    /// <summary>The local registry that serves the .NET base image (eng/containers.sh, IOTASPIRE_REGISTRY_PORT).</summary>
+    public static string RegistryHost { get; } =
+        "127.0.0.1:" + (System.Environment.GetEnvironmentVariable("IOTASPIRE_REGISTRY_PORT") is { Length: > 0 } port ? port : "5500");
+
     public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string> { ["DOCKER_HOST"] = DockerHost };
 
     public static async Task<ContainerEngine> StartAsync()
@@ -45,6 +49,11 @@ public sealed class ContainerEngine
 
     public async Task StopAsync()
     {
+        if (System.Environment.GetEnvironmentVariable("IOTASPIRE_KEEP_ENGINE") == "1")
+        {
+            return; // Debugging: the containers stay for a look (eng/containers.sh down ends them).
+        }
+
         var down = await ProcessRunner.RunAsync("bash", [Script, "down"], timeout: TimeSpan.FromMinutes(2));
         Assert.True(down.ExitCode == 0, $"eng/containers.sh down failed: {down.Output}\n{down.Error}");
     }

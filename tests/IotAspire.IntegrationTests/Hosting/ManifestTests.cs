@@ -1,5 +1,4 @@
 using System.Text.Json;
-using IotAspire.IntegrationTests.Infrastructure;
 
 namespace IotAspire.IntegrationTests.Hosting;
 
@@ -194,12 +193,7 @@ public sealed class ManifestTests
 
     private static async Task<JsonElement> GenerateAsync()
     {
-        var appHost = Projects.AppHost.ProjectPath;
-        var output = Path.Combine(Path.GetTempPath(), $"iotaspire-manifest-{Guid.NewGuid():N}", "manifest.json");
-        var result = await ProcessRunner.RunAsync("dotnet",
-            ["run", "--project", appHost, "--no-build", "--no-launch-profile", "--", "--publisher", "manifest", "--output-path", output]);
-        Assert.True(result.ExitCode == 0, $"manifest generation failed: {result.Output}\n{result.Error}");
-        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(output));
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(await ManifestFile.GenerateAsync()));
         return document.RootElement.Clone();
     }
 }
