@@ -73,14 +73,18 @@ public sealed class ContainersModeFixture : IAsyncLifetime
             await app.StartAsync(cancellation.Token);
             return app;
         });
-        foreach (var service in new[] { ResourceNames.Identity, ResourceNames.Api, ResourceNames.DeviceWorker })
+        // The public HTTP entry: the gateway when the AppHost has one (it fronts the Api replicas), else the Api.
+        var entry = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Any(r => r.Name == ResourceNames.Gateway)
+            ? ResourceNames.Gateway
+            : ResourceNames.Api;
+        foreach (var service in new[] { ResourceNames.Identity, entry, ResourceNames.DeviceWorker })
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(service, cancellation.Token);
         }
 
         _tokens = new RealmTokens(App.GetEndpoint(ResourceNames.Identity, "http"), _passwords);
         var broker = MqttConnection.Parse(await App.GetConnectionStringAsync(ResourceNames.Mqtt, cancellation.Token));
-        Target = new SmokeTarget(App.GetEndpoint(ResourceNames.Api, "http"), _tokens, broker.Host, broker.Port,
+        Target = new SmokeTarget(App.GetEndpoint(entry, "http"), _tokens, broker.Host, broker.Port,
             async () => await Engine.DockerAsync("restart", "-t", "10", await Engine.ContainerOfAsync(ResourceNames.Mqtt)));
     }
 

@@ -3,8 +3,7 @@ using System.Text.Json;
 namespace IotAspire.IntegrationTests.Hosting;
 
 /// <summary>
-/// The containers mode cannot run here (no container engine), so its description is tested instead:
-/// the manifest that azd and other deployers read.
+/// The manifest that azd and other deployers read, as written. Containers/ManifestRunTests also runs it.
 /// </summary>
 public sealed class ManifestTests
 {
@@ -181,6 +180,51 @@ public sealed class ManifestTests
 
         Assert.Equal("/health", probes["readiness"]);
         Assert.Equal("/alive", probes["liveness"]);
+    }
+
+    [Theory]
+    [InlineData("mqtt", "mqtt")]
+    [InlineData("mqtt", "mqtts")]
+    [InlineData("identity", "https")]
+    public async Task Manifest_PublicEndpoint_IsExternal(string name, string binding)
+    {
+        var resource = (await Manifest.Value).GetProperty("resources").GetProperty(name);
+
+        Assert.True(resource.GetProperty("bindings").GetProperty(binding).GetProperty("external").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Manifest_HttpEntry_IsExternalAndTheRestInternal()
+    {
+        var resources = (await Manifest.Value).GetProperty("resources");
+        string[] entries = resources.TryGetProperty("gateway", out _) ? ["gateway"] : ["api", "dashboard"];
+
+        foreach (var resource in resources.EnumerateObject().Where(r => r.Name != "mqtt" && r.Name != "identity"))
+        {
+            if (!resource.Value.TryGetProperty("bindings", out var bindings))
+            {
+                continue;
+            }
+
+            foreach (var binding in bindings.EnumerateObject())
+            {
+                var external = binding.Value.TryGetProperty("external", out var flag) && flag.GetBoolean();
+                Assert.True(external == (entries.Contains(resource.Name) && binding.Name == "http"), $"{resource.Name}.bindings.{binding.Name} external: {external}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("api")]
+    [InlineData("deviceworker")]
+    [InlineData("archiver")]
+    [InlineData("dashboard")]
+    public async Task Manifest_ServiceProbes_UseThePlainHttpEndpoint(string name)
+    {
+        var probes = (await Manifest.Value).GetProperty("resources").GetProperty(name).GetProperty("probes").EnumerateArray();
+
+        // In a container a service listens on HTTP_PORTS only: a probe on https would never succeed.
+        Assert.All(probes, probe => Assert.Equal("http", probe.GetProperty("endpoint").GetString()));
     }
 
     [Fact]
