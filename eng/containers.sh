@@ -187,11 +187,15 @@ down() {
     running="$(docker ps -q)"
     [ -n "$running" ] && docker stop -t 10 $running >/dev/null
   fi
+  local ours=""
+  [ -f "$root/dockerd.pid" ] && ours=1
   stop_pid "$root/registry.pid" 10
   stop_pid "$root/dockerd.pid" 30
-  ip link show docker0 >/dev/null 2>&1 && as_root ip link del docker0
+  # The bridge outlives the daemon; leave it to any other daemon that still runs.
+  if ip link show docker0 >/dev/null 2>&1 && ! pgrep -x dockerd >/dev/null; then as_root ip link del docker0; fi
   # The daemon's own containerd leaves its state behind.
-  as_root rm -rf /run/containerd "$root/exec"
+  [ -n "$ours" ] && as_root rm -rf /run/containerd
+  as_root rm -rf "$root/exec"
   rm -f "$socket"
   if docker info >/dev/null 2>&1 || env -u DOCKER_HOST docker info >/dev/null 2>&1; then
     log "a Docker daemon still answers"

@@ -166,9 +166,6 @@ public sealed class ManifestRunFixture : IAsyncLifetime
     public sealed record Observation(string State, HttpStatusCode? Status)
     {
         public bool Ready => Status == HttpStatusCode.OK;
-
-        /// <summary>Not ready and not starting up: the probe answered an error, or the container exited or was restarted.</summary>
-        public bool Failed => Status is { } status && status != HttpStatusCode.OK || State != "running 0";
     }
 
     /// <summary>Polls a readiness probe until <paramref name="done"/> holds (bounded); returns that observation.</summary>

@@ -25,6 +25,26 @@ public sealed class ManifestRunTests(ManifestRunFixture stack)
         SystemSmoke.BrokerRestartLosesNoAcknowledgedTelemetryAsync(stack.Target);
 
     [Fact]
+    public async Task ManifestRun_KilledWorkerProcess_IsStartedAgainByItsRestartPolicy()
+    {
+        var container = ManifestRunner.ContainerName(ResourceNames.DeviceWorker);
+        var readiness = stack.Runner.Expressions.Resource(ResourceNames.DeviceWorker)["probes"]!.AsArray()
+            .Single(p => p!["type"]!.GetValue<string>() == "readiness")!;
+        var pid = int.Parse((await stack.Engine.DockerAsync("inspect", "-f", "{{.State.Pid}}", container)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+        // A crash, not a stop: the engine restarts a container whose process dies only under "restart": "always".
+        using (var process = System.Diagnostics.Process.GetProcessById(pid))
+        {
+            process.Kill();
+        }
+
+        await Infrastructure.Eventually.ReturnsAsync(() => stack.StateAsync(container), s => s.StartsWith("running", StringComparison.Ordinal) && s != "running 0",
+            TimeSpan.FromSeconds(30), "the worker container restarted");
+        var ready = await stack.ProbeAsync(ResourceNames.DeviceWorker, readiness, container, TimeSpan.FromMinutes(1), o => o.Ready);
+        Assert.True(ready.Ready);
+    }
+
+    [Fact]
     public async Task ManifestRun_WorkerEntryWithoutItsDatabaseConnectionString_NeverBecomesReady()
     {
         const string Container = "manifest-deviceworker-without-iotdb";
