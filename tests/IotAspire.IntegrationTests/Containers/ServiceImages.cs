@@ -23,7 +23,7 @@ public static class ServiceImages
         var projects = resources
             .Where(r => r.Value is JsonObject entry && ManifestExpressions.IsProject(entry))
             .Select(r => (Name: r.Key, Path: Path.GetFullPath(Path.Combine(manifestDirectory, r.Value!["path"]!.GetValue<string>()))))
-            .Concat(extraProjects.Select(p => (Name: p.Key, p.Value)))
+            .Concat(extraProjects.Select(p => (Name: p.Key, Path: p.Value)))
             .ToList();
         Assert.NotEmpty(projects);
 
@@ -32,8 +32,10 @@ public static class ServiceImages
             ["DOTNET_CONTAINER_INSECURE_REGISTRIES"] = ContainerEngine.RegistryHost,
         };
         var watch = Stopwatch.StartNew();
-        foreach (var (name, path) in projects)
+        // Replicas declared as resources of their own (api-1, api-2) share one project: published once, tagged for each.
+        foreach (var group in projects.GroupBy(p => p.Path))
         {
+            var (name, path) = group.First();
             var repository = ImageOf(name).Split(':')[0];
             var result = await ProcessRunner.RunAsync("dotnet",
                 [
@@ -43,6 +45,10 @@ public static class ServiceImages
                 ],
                 environment: environment, timeout: PublishTimeout);
             Assert.True(result.ExitCode == 0, $"publishing {name} ({path}) as an image failed: {result.Output}\n{result.Error}");
+            foreach (var (other, _) in group.Skip(1))
+            {
+                await engine.DockerAsync("tag", ImageOf(name), ImageOf(other));
+            }
         }
 
         return watch.Elapsed;
