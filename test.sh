@@ -6,6 +6,8 @@ cd "$(dirname "$0")"
 ./eng/install-prerequisites.sh --tests
 
 results="$(pwd)/TestResults"
+# The containers tests stop their private Docker engine themselves; this covers a run that dies first.
+trap 'if [ -e "${IOTASPIRE_DOCKER_DIR:-/var/tmp/iotaspire-docker}/dockerd.pid" ]; then ./eng/containers.sh down || true; fi' EXIT
 rm -rf "$results"
 status=0
 dotnet test IotAspire.sln --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=$?

@@ -40,7 +40,7 @@ public static class IdentityResourcesExtensions
             return AddProductionKeycloak(builder, realmFolder, infra, admin, @operator, viewer, serviceSecret);
         }
 
-        IResourceBuilder<IResourceWithEndpoints> resource = InfraModeResolver.Resolve(builder) == InfraMode.Containers
+        IResourceBuilder<IResourceWithEndpoints> resource = UsesKeycloak(builder)
             ? AddKeycloak(builder, realmFolder).WithRealmSecrets(admin, @operator, viewer, serviceSecret)
             : builder.AddProject<Projects.IdentityProvider>(ResourceNames.Identity)
                 .WithEnvironment("Realm__File", Path.Combine(realmFolder, "iot-realm.json"))
@@ -61,6 +61,14 @@ public static class IdentityResourcesExtensions
             serviceSecret,
             RequireHttpsMetadata: false); // Local runs are plain http.
     }
+
+    /// <summary>
+    /// Keycloak runs in containers mode unless Identity:Provider=local asks for the IdentityProvider project (a machine
+    /// without a Keycloak image: the containers-mode tests). Publishing always describes Keycloak.
+    /// </summary>
+    private static bool UsesKeycloak(IDistributedApplicationBuilder builder) =>
+        InfraModeResolver.Resolve(builder) == InfraMode.Containers
+        && !string.Equals(builder.Configuration["Identity:Provider"], "local", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// What the manifest deploys: Keycloak in production mode ("start"), served over HTTPS at a public host name with

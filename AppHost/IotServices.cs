@@ -55,7 +55,6 @@ public static class IotServices
         // The one public HTTP endpoint (port 5080, Gateway:Port): what apps, the dashboard and the simulator call.
         var api = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
             .WithDirectHttpEndpoint(() => Ports.FromConfiguration(builder.Configuration, "Gateway:Port", 5080))
-            .WithExternalHttpEndpoints()
             .WithRestartOnExit()
             .WithHealthProbes()
             .WithUrlForEndpoint("http", url => url.DisplayText = "API")
@@ -154,7 +153,8 @@ public static class IotServices
     /// </summary>
     public static IResourceBuilder<T> WithHealthProbes<T>(this IResourceBuilder<T> service)
         where T : IResourceWithEndpoints, IResourceWithProbes =>
-        service.WithHttpProbe(ProbeType.Readiness, "/health").WithHttpProbe(ProbeType.Liveness, "/alive");
+        // On the plain http endpoint: in a container the services listen on HTTP_PORTS only.
+        service.WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http").WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http");
 
     /// <summary>
     /// The endpoint "http" on a port of its own, listened on by the service itself: no local proxy in between (the

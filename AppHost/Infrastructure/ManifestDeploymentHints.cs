@@ -16,6 +16,11 @@ public static class ManifestDeploymentHints
 {
     public static IDistributedApplicationBuilder AddManifestDeploymentHints(this IDistributedApplicationBuilder builder)
     {
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            MarkPublicEndpoints(builder.Resources);
+        }
+
         builder.Eventing.Subscribe<AfterPublishEvent>((published, cancellationToken) =>
         {
             // --output-path, as the manifest publisher reads it.
@@ -23,6 +28,31 @@ public static class ManifestDeploymentHints
             return path is null ? Task.CompletedTask : AddAsync(ManifestFile(path), published.Model, cancellationToken);
         });
         return builder;
+    }
+
+    /// <summary>
+    /// What a deployment exposes outside its network ("external": true), the rest stays internal: the broker's listeners
+    /// (devices), the identity provider's public endpoint (users sign in there), and the HTTP entries: the gateway when
+    /// there is one (it fronts the Api replicas), else the Api, and the dashboard (not behind the gateway yet).
+    /// </summary>
+    private static void MarkPublicEndpoints(IEnumerable<IResource> resources)
+    {
+        var all = resources.ToList();
+        string[] httpEntries = all.Any(r => r.Name == Core.ResourceNames.Gateway)
+            ? [Core.ResourceNames.Gateway, Core.ResourceNames.Dashboard]
+            : [Core.ResourceNames.Api, Core.ResourceNames.Dashboard];
+        foreach (var resource in all)
+        {
+            foreach (var endpoint in resource.Annotations.OfType<EndpointAnnotation>())
+            {
+                endpoint.IsExternal |= resource.Name switch
+                {
+                    Core.ResourceNames.Mqtt => true,
+                    Core.ResourceNames.Identity => endpoint.UriScheme is "http" or "https" && endpoint.Name != "management",
+                    _ => httpEntries.Contains(resource.Name) && endpoint.Name == "http",
+                };
+            }
+        }
     }
 
     private static string ManifestFile(string outputPath) =>

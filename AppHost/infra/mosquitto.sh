@@ -113,7 +113,7 @@ fi
 
 # The broker drops to user mosquitto when started as root: it must own its files.
 if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
-  chown -R mosquitto "$data"
+  chown -R mosquitto:"$(id -gn mosquitto)" "$data"
 fi
 
 # Without a terminal, stdout is block-buffered: line-buffer it so logs reach the dashboard as they happen.

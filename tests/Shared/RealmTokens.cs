@@ -10,14 +10,15 @@ namespace IotAspire.Testing;
 /// <c>iot-cli</c>), the service client's by client credentials (<c>iot-service</c>). Cached until shortly before they
 /// expire, and put on every request of the HttpClients made here. Shared by the integration tests and the benchmarks.
 /// </summary>
-public sealed class RealmTokens(Uri identity, IReadOnlyDictionary<string, string> passwords, string? serviceSecret = null) : IDisposable
+/// <param name="handler">How to reach the provider (a test that resolves its public host name itself), else the default.</param>
+public sealed class RealmTokens(Uri identity, IReadOnlyDictionary<string, string> passwords, string? serviceSecret = null, HttpMessageHandler? handler = null) : IDisposable
 {
     public const string CliClient = "iot-cli";
     public const string ServiceClient = "iot-service";
     public const string TokenPath = "realms/iot/protocol/openid-connect/token";
     private static readonly TimeSpan RenewBefore = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
-    private readonly HttpClient _http = new() { BaseAddress = identity };
+    private readonly HttpClient _http = new(handler ?? new SocketsHttpHandler()) { BaseAddress = identity };
 
     /// <summary>A user's token (password grant).</summary>
     public Task<string> GetAsync(string user, CancellationToken cancellationToken = default) =>

@@ -1,11 +1,9 @@
 using System.Text.Json;
-using IotAspire.IntegrationTests.Infrastructure;
 
 namespace IotAspire.IntegrationTests.Hosting;
 
 /// <summary>
-/// The containers mode cannot run here (no container engine), so its description is tested instead:
-/// the manifest that azd and other deployers read.
+/// The manifest that azd and other deployers read, as written. Containers/ManifestRunTests also runs it.
 /// </summary>
 public sealed class ManifestTests
 {
@@ -206,6 +204,52 @@ public sealed class ManifestTests
         Assert.Equal("/alive", probes["liveness"]);
     }
 
+    [Theory]
+    [InlineData("mqtt", "mqtt")]
+    [InlineData("mqtt", "mqtts")]
+    [InlineData("identity", "https")]
+    public async Task Manifest_PublicEndpoint_IsExternal(string name, string binding)
+    {
+        var resource = (await Manifest.Value).GetProperty("resources").GetProperty(name);
+
+        Assert.True(resource.GetProperty("bindings").GetProperty(binding).GetProperty("external").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Manifest_HttpEntry_IsExternalAndTheRestInternal()
+    {
+        var resources = (await Manifest.Value).GetProperty("resources");
+        string[] entries = resources.TryGetProperty("gateway", out _) ? ["gateway", "dashboard"] : ["api", "dashboard"];
+
+        foreach (var resource in resources.EnumerateObject().Where(r => r.Name != "mqtt" && r.Name != "identity"))
+        {
+            if (!resource.Value.TryGetProperty("bindings", out var bindings))
+            {
+                continue;
+            }
+
+            foreach (var binding in bindings.EnumerateObject())
+            {
+                var external = binding.Value.TryGetProperty("external", out var flag) && flag.GetBoolean();
+                Assert.True(external == (entries.Contains(resource.Name) && binding.Name == "http"), $"{resource.Name}.bindings.{binding.Name} external: {external}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("gateway")]
+    [InlineData("api-1")]
+    [InlineData("deviceworker")]
+    [InlineData("archiver")]
+    [InlineData("dashboard")]
+    public async Task Manifest_ServiceProbes_UseThePlainHttpEndpoint(string name)
+    {
+        var probes = (await Manifest.Value).GetProperty("resources").GetProperty(name).GetProperty("probes").EnumerateArray();
+
+        // In a container a service listens on HTTP_PORTS only: a probe on https would never succeed.
+        Assert.All(probes, probe => Assert.Equal("http", probe.GetProperty("endpoint").GetString()));
+    }
+
     [Fact]
     public async Task Manifest_Simulator_IsNotDeployed()
     {
@@ -216,12 +260,7 @@ public sealed class ManifestTests
 
     private static async Task<JsonElement> GenerateAsync()
     {
-        var appHost = Projects.AppHost.ProjectPath;
-        var output = Path.Combine(Path.GetTempPath(), $"iotaspire-manifest-{Guid.NewGuid():N}", "manifest.json");
-        var result = await ProcessRunner.RunAsync("dotnet",
-            ["run", "--project", appHost, "--no-build", "--no-launch-profile", "--", "--publisher", "manifest", "--output-path", output]);
-        Assert.True(result.ExitCode == 0, $"manifest generation failed: {result.Output}\n{result.Error}");
-        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(output));
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(await ManifestFile.GenerateAsync()));
         return document.RootElement.Clone();
     }
 }

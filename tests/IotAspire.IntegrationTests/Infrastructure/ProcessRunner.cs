@@ -7,7 +7,12 @@ public static class ProcessRunner
 {
     public sealed record Result(int ExitCode, string Output, string Error);
 
-    public static async Task<Result> RunAsync(string program, IReadOnlyList<string> arguments, string? standardInput = null)
+    public static async Task<Result> RunAsync(
+        string program,
+        IReadOnlyList<string> arguments,
+        string? standardInput = null,
+        IReadOnlyDictionary<string, string>? environment = null,
+        TimeSpan? timeout = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -21,6 +26,11 @@ public static class ProcessRunner
             start.ArgumentList.Add(argument);
         }
 
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
         if (standardInput is not null)
         {
@@ -30,8 +40,8 @@ public static class ProcessRunner
 
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
+        using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(limit.Token);
         return new Result(process.ExitCode, await output, await error);
     }
 }
