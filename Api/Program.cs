@@ -12,6 +12,7 @@ builder.AddApiSecurity();
 
 var app = builder.Build();
 
+app.UseRefuseWhileStopping();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseApiSecurity();

@@ -20,7 +20,7 @@ public static class GatewayExtensions
             return new InMemoryConfigProvider(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(options));
         });
         builder.Services.AddReverseProxy();
-        builder.Services.AddSingleton<IPassiveHealthCheckPolicy, ConnectFailureHealthPolicy>();
+        builder.Services.AddSingleton<IPassiveHealthCheckPolicy, UnavailableReplicaHealthPolicy>();
         builder.Services.AddHealthChecks().AddCheck<ApiReplicasHealthCheck>("api-replicas");
         return builder;
     }

@@ -69,8 +69,8 @@ public static class ProxyConfiguration
                 Passive = new PassiveHealthCheckConfig
                 {
                     Enabled = true,
-                    Policy = ConnectFailureHealthPolicy.PolicyName,
-                    ReactivationPeriod = ConnectFailureHealthPolicy.ReactivationPeriod,
+                    Policy = UnavailableReplicaHealthPolicy.PolicyName,
+                    ReactivationPeriod = UnavailableReplicaHealthPolicy.ReactivationPeriod,
                 },
                 // When no replica is healthy (Redis down for all of them), still forward: the Api's own answer (503 with
                 // Retry-After) says more than the gateway's bare 503 would.

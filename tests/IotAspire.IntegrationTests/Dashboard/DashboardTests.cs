@@ -151,13 +151,15 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
         await browser.WaitLiveAsync();
 
         var replicas = await ApiReplicaIdsAsync();
-        foreach (var replica in replicas)
-        {
-            Assert.True((await stack.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StopCommand)).Success);
-        }
-
         try
         {
+            // Inside the try: whatever happens, the finally starts them again (the stack is shared with other tests).
+            foreach (var replica in replicas)
+            {
+                var stopped = await stack.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StopCommand);
+                Assert.True(stopped.Success, $"stopping {replica}: {stopped.Message}");
+            }
+
             await page.Locator("[data-testid=live-status][data-state=Reconnecting]").WaitForAsync();
             await browser.ScreenshotAsync(Screenshots, "device-page-api-down");
         }
@@ -165,7 +167,8 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
         {
             foreach (var replica in replicas)
             {
-                Assert.True((await stack.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand)).Success);
+                var started = await stack.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand);
+                Assert.True(started.Success, $"starting {replica}: {started.Message}");
             }
 
             using var healthy = new CancellationTokenSource(TimeSpan.FromSeconds(90));

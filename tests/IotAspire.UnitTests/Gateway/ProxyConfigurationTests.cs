@@ -30,7 +30,7 @@ public sealed class ProxyConfigurationTests
             Assert.Equal(["http://localhost:5001/", "http://localhost:5002/"], cluster.Destinations!.Values.Select(d => d.Address));
             Assert.True(cluster.HealthCheck!.Active!.Enabled);
             Assert.Equal("/health", cluster.HealthCheck.Active.Path);
-            Assert.Equal(ConnectFailureHealthPolicy.PolicyName, cluster.HealthCheck.Passive!.Policy);
+            Assert.Equal(UnavailableReplicaHealthPolicy.PolicyName, cluster.HealthCheck.Passive!.Policy);
         }
 
         var hubs = clusters[ProxyConfiguration.HubCluster].SessionAffinity!;
