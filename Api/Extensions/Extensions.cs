@@ -79,7 +79,7 @@ public static class Extensions
             .ValidateOnStart();
         builder.Services.AddSingleton<PendingCommands>();
         builder.Services.AddSingleton<ApiMqttConnection>();
-        builder.Services.AddSingleton<IDeviceMessagePublisher>(services => services.GetRequiredService<ApiMqttConnection>());
+        builder.Services.AddSingleton<IMqttPublisher>(services => services.GetRequiredService<ApiMqttConnection>());
         builder.Services.AddHostedService(services => services.GetRequiredService<ApiMqttConnection>());
         builder.Services.AddHealthChecks().AddCheck<MqttConnectionHealthCheck>("mqtt");
 

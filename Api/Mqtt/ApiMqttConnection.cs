@@ -19,7 +19,7 @@ namespace IotAspire.Api.Mqtt;
 /// and completes only the requests it waits for. Reconnects with back-off and re-subscribes on every connect
 /// (a restarted broker forgets subscriptions).
 /// </summary>
-public sealed partial class ApiMqttConnection : BackgroundService, IDeviceMessagePublisher
+public sealed partial class ApiMqttConnection : BackgroundService, IMqttPublisher
 {
     private static readonly TimeSpan MinReconnectDelay = TimeSpan.FromMilliseconds(250);
 
@@ -63,7 +63,7 @@ public sealed partial class ApiMqttConnection : BackgroundService, IDeviceMessag
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var address = MqttConnection.Parse(_configuration.GetConnectionString(ResourceNames.Mqtt));
+        var address = MqttBrokerAddress.Parse(_configuration.GetConnectionString(ResourceNames.Mqtt));
         var clientOptions = new MqttClientOptionsBuilder()
             .WithTcpServer(address.Host, address.Port)
             .WithProtocolVersion(MqttProtocolVersion.V500)

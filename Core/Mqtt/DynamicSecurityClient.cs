@@ -15,7 +15,7 @@ namespace IotAspire.Core.Mqtt;
 /// listening on the same response topic) never see each other's answers.
 /// </summary>
 public sealed class DynamicSecurityClient(
-    MqttConnection connection,
+    MqttBrokerAddress broker,
     IOptions<MqttAdminOptions> options,
     ILogger<DynamicSecurityClient> logger) : IBrokerAccounts, IAsyncDisposable
 {
@@ -352,7 +352,7 @@ public sealed class DynamicSecurityClient(
             _client.ApplicationMessageReceivedAsync += OnResponseAsync;
             var admin = options.Value;
             var clientOptions = new MqttClientOptionsBuilder()
-                .WithTcpServer(connection.Host, connection.Port)
+                .WithTcpServer(broker.Host, broker.Port)
                 .WithCredentials(admin.Username, admin.Password)
                 .WithClientId($"dynsec-{Environment.MachineName}-{Guid.NewGuid():N}")
                 .WithCleanStart()
@@ -364,7 +364,7 @@ public sealed class DynamicSecurityClient(
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                throw new BrokerAccountException($"Cannot reach the MQTT broker at {connection.Host}:{connection.Port}.", exception);
+                throw new BrokerAccountException($"Cannot reach the MQTT broker at {broker.Host}:{broker.Port}.", exception);
             }
 
             if (result.ResultCode != MqttClientConnectResultCode.Success)
@@ -375,7 +375,7 @@ public sealed class DynamicSecurityClient(
             await _client.SubscribeAsync(
                 new MqttClientSubscribeOptionsBuilder().WithTopicFilter(ResponseTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
                 cancellationToken);
-            logger.LogInformation("Connected to the broker's dynamic-security control topic at {Host}:{Port}", connection.Host, connection.Port);
+            logger.LogInformation("Connected to the broker's dynamic-security control topic at {Host}:{Port}", broker.Host, broker.Port);
         }
         finally
         {

@@ -123,7 +123,7 @@ public static class DeviceWorkerExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<MqttConnectionState>();
         builder.Services.AddSingleton<MqttDevicePublisher>();
-        builder.Services.AddSingleton<IDeviceMessagePublisher>(sp => sp.GetRequiredService<MqttDevicePublisher>());
+        builder.Services.AddSingleton<IMqttPublisher>(sp => sp.GetRequiredService<MqttDevicePublisher>());
         builder.Services.AddOptions<RateLimitOptions>()
             .Bind(builder.Configuration.GetSection(RateLimitOptions.Section))
             .ValidateDataAnnotations()

@@ -41,7 +41,7 @@ public sealed partial class MqttConsumer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var address = MqttConnection.Parse(configuration.GetConnectionString(ResourceNames.Mqtt));
+        var address = MqttBrokerAddress.Parse(configuration.GetConnectionString(ResourceNames.Mqtt));
         var clientOptions = BuildClientOptions(address);
         using var client = new MqttClientFactory().CreateMqttClient(_gate);
         client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
@@ -71,7 +71,7 @@ public sealed partial class MqttConsumer(
         }
     }
 
-    private async Task KeepConnectedAsync(IMqttClient client, MqttClientOptions clientOptions, MqttConnection address, CancellationToken stoppingToken)
+    private async Task KeepConnectedAsync(IMqttClient client, MqttClientOptions clientOptions, MqttBrokerAddress address, CancellationToken stoppingToken)
     {
         var delay = MinReconnectDelay;
         var maxDelay = TimeSpan.FromSeconds(_options.MaxReconnectDelaySeconds);
@@ -292,7 +292,7 @@ public sealed partial class MqttConsumer(
         }
     }
 
-    private MqttClientOptions BuildClientOptions(MqttConnection address) =>
+    private MqttClientOptions BuildClientOptions(MqttBrokerAddress address) =>
         _options.ConnectionTo(address, _options.ClientId)
             // A persistent session: what we have not acknowledged is redelivered when we come back.
             .WithCleanStart(false)

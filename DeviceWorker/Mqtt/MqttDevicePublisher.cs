@@ -16,7 +16,7 @@ namespace IotAspire.DeviceWorker.Mqtt;
 /// PUBACK must never wait behind that. Connects on first use and again after a drop. Carries the current trace in the
 /// MQTT 5 user property <c>traceparent</c>. Throws when the broker cannot be reached.
 /// </summary>
-public sealed class MqttDevicePublisher(IConfiguration configuration, IOptions<MqttOptions> options) : IDeviceMessagePublisher, IDisposable
+public sealed class MqttDevicePublisher(IConfiguration configuration, IOptions<MqttOptions> options) : IMqttPublisher, IDisposable
 {
     private readonly MqttOptions _options = options.Value;
     private readonly SemaphoreSlim _connecting = new(1, 1);
@@ -61,7 +61,7 @@ public sealed class MqttDevicePublisher(IConfiguration configuration, IOptions<M
                 return;
             }
 
-            var address = MqttConnection.Parse(configuration.GetConnectionString(ResourceNames.Mqtt));
+            var address = MqttBrokerAddress.Parse(configuration.GetConnectionString(ResourceNames.Mqtt));
             var clientOptions = _options.ConnectionTo(address, _options.ClientId + "-replies")
                 .WithCleanStart(true) // Nothing to resume: a reply that failed is the caller's error to handle.
                 .Build()

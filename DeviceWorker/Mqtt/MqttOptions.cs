@@ -67,7 +67,7 @@ public sealed class MqttOptions
     public int ShutdownGraceSeconds { get; set; } = 5;
 
     /// <summary>What both of the worker's connections share: broker address, MQTT 5, this account, keepalive.</summary>
-    public MqttClientOptionsBuilder ConnectionTo(MqttConnection address, string clientId) =>
+    public MqttClientOptionsBuilder ConnectionTo(MqttBrokerAddress address, string clientId) =>
         new MqttClientOptionsBuilder()
             .WithTcpServer(address.Host, address.Port)
             .WithProtocolVersion(MqttProtocolVersion.V500)

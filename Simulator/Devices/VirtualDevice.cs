@@ -21,7 +21,7 @@ namespace IotAspire.Simulator.Devices;
 public sealed class VirtualDevice(
     string deviceId,
     MqttCredentials credentials,
-    MqttConnection? brokerOverride,
+    MqttBrokerAddress? brokerOverride,
     SimulatorOptions options,
     DeviceRegistrationClient registration,
     ILogger logger) : IAsyncDisposable

@@ -34,7 +34,7 @@ public sealed partial class FleetClaimProvisioner(ILogger<FleetClaimProvisioner>
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     public async Task<ClaimResult> ProvisionAsync(
-        string deviceId, string name, MqttConnection broker, string claimPassword, CancellationToken cancellationToken)
+        string deviceId, string name, MqttBrokerAddress broker, string claimPassword, CancellationToken cancellationToken)
     {
         // One password for every attempt: if an answer is lost, a later 409 may well be our own registration.
         var password = NewPassword();
@@ -70,7 +70,7 @@ public sealed partial class FleetClaimProvisioner(ILogger<FleetClaimProvisioner>
 
     /// <summary>One request; null when there was no usable answer (logged), a code otherwise (503 is worth a retry too).</summary>
     private async Task<Answer?> TryOnceAsync(
-        string deviceId, string name, string password, MqttConnection broker, string claimPassword, int attempt, CancellationToken cancellationToken)
+        string deviceId, string name, string password, MqttBrokerAddress broker, string claimPassword, int attempt, CancellationToken cancellationToken)
     {
         using var client = new MqttClientFactory().CreateMqttClient();
         var clientToken = Guid.NewGuid().ToString("N");

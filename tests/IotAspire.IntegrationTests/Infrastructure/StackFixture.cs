@@ -50,7 +50,7 @@ public sealed class StackFixture : IAsyncLifetime
 
     /// <summary>The fleet claim's current password: a rotation test replaces it (tests of one collection run one at a time).</summary>
     public string FleetClaimPassword { get; internal set; } = NewSecret();
-    public MqttConnection Broker { get; private set; } = null!;
+    public MqttBrokerAddress Broker { get; private set; } = null!;
 
     /// <summary>The broker's TLS listener for devices (endpoint "mqtts") and the CA file devices trust it by.</summary>
     public Uri BrokerTls { get; private set; } = null!;
@@ -130,7 +130,7 @@ public sealed class StackFixture : IAsyncLifetime
         }, ServiceClientSecret);
         Api = Tokens.ClientFor(ApiAddress, "admin");
         AnonymousApi = Tokens.ClientFor(ApiAddress, user: null);
-        Broker = MqttConnection.Parse(await App.GetConnectionStringAsync(ResourceNames.Mqtt, cancellation.Token));
+        Broker = MqttBrokerAddress.Parse(await App.GetConnectionStringAsync(ResourceNames.Mqtt, cancellation.Token));
         BrokerTls = App.GetEndpoint(ResourceNames.Mqtt, DeviceTls.EndpointName);
         BrokerCaFile = DeviceTls.CaFile(App.Services.GetRequiredService<IConfiguration>());
         // Unpooled: a test that restarts PostgreSQL must not find its next check on a connection the restart killed.
