@@ -81,7 +81,7 @@ public static class Extensions
         builder.Services.AddSingleton<ApiMqttConnection>();
         builder.Services.AddSingleton<IMqttPublisher>(services => services.GetRequiredService<ApiMqttConnection>());
         builder.Services.AddHostedService(services => services.GetRequiredService<ApiMqttConnection>());
-        builder.Services.AddHealthChecks().AddCheck<MqttConnectionHealthCheck>("mqtt");
+        builder.Services.AddHealthChecks().AddMqttConnectionCheck(services => services.GetRequiredService<ApiMqttConnection>().Connection);
 
         builder.Services.AddShadowNotifications();
         builder.Services.AddSingleton<PresenceReader>();

@@ -121,7 +121,6 @@ public static class DeviceWorkerExtensions
             .Bind(builder.Configuration.GetSection(MqttOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<MqttConnectionState>();
         builder.Services.AddSingleton<MqttDevicePublisher>();
         builder.Services.AddSingleton<IMqttPublisher>(sp => sp.GetRequiredService<MqttDevicePublisher>());
         builder.Services.AddOptions<RateLimitOptions>()
@@ -130,8 +129,9 @@ public static class DeviceWorkerExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<DeviceRateLimiter>();
         builder.Services.AddSingleton<MessageDispatcher>();
-        builder.Services.AddHostedService<MqttConsumer>();
-        builder.Services.AddHealthChecks().AddCheck<MqttConnectionHealthCheck>("mqtt", tags: ["ready"]);
+        builder.Services.AddSingleton<MqttConsumer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttConsumer>());
+        builder.Services.AddHealthChecks().AddMqttConnectionCheck(sp => sp.GetRequiredService<MqttConsumer>().Connection, "ready");
         return builder;
     }
 }
