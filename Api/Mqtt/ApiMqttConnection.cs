@@ -18,39 +18,35 @@ namespace IotAspire.Api.Mqtt;
 /// </summary>
 public sealed partial class ApiMqttConnection : BackgroundService, IMqttPublisher
 {
-    private readonly ApiMqttOptions _options;
+    /// <summary>How long a publish waits for a (re)connection before it fails (503).</summary>
+    private static readonly TimeSpan PublishWait = TimeSpan.FromSeconds(5);
+
     private readonly PendingCommands _pending;
     private readonly ILogger<ApiMqttConnection> _logger;
 
-    public ApiMqttConnection(IConfiguration configuration, IOptions<ApiMqttOptions> options, PendingCommands pending, ILogger<ApiMqttConnection> logger)
+    public ApiMqttConnection(IConfiguration configuration, IOptions<MqttServiceOptions> options, PendingCommands pending, ILogger<ApiMqttConnection> logger)
     {
-        _options = options.Value;
+        var settings = options.Value;
         _pending = pending;
         _logger = logger;
-        ClientId = $"{_options.ClientIdPrefix}-{Guid.NewGuid().ToString("N")[..12]}";
+        ClientId = $"{settings.ClientId}-{Guid.NewGuid().ToString("N")[..12]}";
         var address = MqttBrokerAddress.Parse(configuration.GetConnectionString(ResourceNames.Mqtt));
-        var clientOptions = new MqttClientOptionsBuilder()
-            .WithTcpServer(address.Host, address.Port)
-            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithClientId(ClientId)
-            .WithCredentials(_options.Username, _options.Password)
+        var clientOptions = settings.ConnectionTo(address, ClientId)
             // A session the broker keeps across a reconnect: a command answer that arrives meanwhile is queued for us
             // and delivered when we are back (the client id is this process's, so the first connect starts afresh).
             .WithCleanStart(false)
-            .WithSessionExpiryInterval((uint)_options.SessionExpirySeconds)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
-            .WithTimeout(TimeSpan.FromSeconds(10))
+            .WithSessionExpiryInterval((uint)settings.SessionExpirySeconds)
             .Build()
-            .WithSocketBuffers();
+            .WithSocketBuffers(settings.SocketBufferBytes);
         Connection = new ResilientMqttClient(
             $"command responses at {address.Host}:{address.Port}",
             () => clientOptions,
-            MqttReconnectBackoff.Service(TimeSpan.FromSeconds(_options.MaxReconnectDelaySeconds)),
+            settings.Backoff,
             logger)
         {
-            Connected = (_, cancellationToken) => Connection!.SubscribeAsync(
+            Connected = (_, token) => Connection!.SubscribeAsync(
                 new MqttClientSubscribeOptionsBuilder().WithTopicFilter(CommandTopics.ResponseFilter, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
-                cancellationToken),
+                token),
             ConnectFailed = _ => ApiDiagnostics.MqttConnectFailures.Add(1),
         };
         Connection.Client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
@@ -88,7 +84,7 @@ public sealed partial class ApiMqttConnection : BackgroundService, IMqttPublishe
 
     private async Task PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
     {
-        if (!await Connection.WaitUntilReadyAsync(TimeSpan.FromSeconds(_options.PublishWaitSeconds), cancellationToken))
+        if (!await Connection.WaitUntilReadyAsync(PublishWait, cancellationToken))
         {
             throw new MqttUnavailableException($"Not connected to the MQTT broker: {Connection.Problem}");
         }

@@ -117,8 +117,14 @@ public static class DeviceWorkerExtensions
 
     public static IHostApplicationBuilder AddMqttConsumer(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MqttOptions>()
-            .Bind(builder.Configuration.GetSection(MqttOptions.Section))
+        builder.AddMqttServiceOptions(defaults =>
+        {
+            // The broker keeps what is not acknowledged for this client id: the same one across restarts, a day's session.
+            defaults.ClientId = "deviceworker-" + Environment.MachineName;
+            defaults.SessionExpirySeconds = 86_400;
+        });
+        builder.Services.AddOptions<MqttConsumerOptions>()
+            .BindConfiguration(MqttConsumerOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<MqttDevicePublisher>();

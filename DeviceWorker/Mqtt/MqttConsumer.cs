@@ -19,7 +19,8 @@ namespace IotAspire.DeviceWorker.Mqtt;
 /// </summary>
 public sealed partial class MqttConsumer : BackgroundService
 {
-    private readonly MqttOptions _options;
+    private readonly MqttServiceOptions _account;
+    private readonly MqttConsumerOptions _options;
     private readonly MessageDispatcher _dispatcher;
     private readonly WorkerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
@@ -36,12 +37,14 @@ public sealed partial class MqttConsumer : BackgroundService
 
     public MqttConsumer(
         IConfiguration configuration,
-        IOptions<MqttOptions> options,
+        IOptions<MqttServiceOptions> account,
+        IOptions<MqttConsumerOptions> options,
         MessageDispatcher dispatcher,
         WorkerDiagnostics diagnostics,
         TimeProvider timeProvider,
         ILogger<MqttConsumer> logger)
     {
+        _account = account.Value;
         _options = options.Value;
         _dispatcher = dispatcher;
         _diagnostics = diagnostics;
@@ -53,7 +56,7 @@ public sealed partial class MqttConsumer : BackgroundService
         Connection = new ResilientMqttClient(
             "device messages",
             () => clientOptions ??= BuildClientOptions(MqttBrokerAddress.Parse(configuration.GetConnectionString(ResourceNames.Mqtt))),
-            MqttReconnectBackoff.Service(TimeSpan.FromSeconds(_options.MaxReconnectDelaySeconds)),
+            _account.Backoff,
             logger,
             timeProvider,
             _gate)
@@ -79,7 +82,7 @@ public sealed partial class MqttConsumer : BackgroundService
     }
 
     /// <summary>
-    /// Once a message had to be left unacknowledged, reconnects <see cref="MqttOptions.RedeliveryReconnectSeconds"/>
+    /// Once a message had to be left unacknowledged, reconnects <see cref="MqttConsumerOptions.RedeliveryReconnectSeconds"/>
     /// later: the broker redelivers unacknowledged messages only on a new connection (the persistent session keeps them).
     /// </summary>
     private async Task ReconnectForRedeliveryAsync(CancellationToken stoppingToken)
@@ -251,13 +254,13 @@ public sealed partial class MqttConsumer : BackgroundService
     }
 
     private MqttClientOptions BuildClientOptions(MqttBrokerAddress address) =>
-        _options.ConnectionTo(address, _options.ClientId)
+        _account.ConnectionTo(address, _account.ClientId)
             // A persistent session: what we have not acknowledged is redelivered when we come back.
             .WithCleanStart(false)
-            .WithSessionExpiryInterval((uint)_options.SessionExpirySeconds)
+            .WithSessionExpiryInterval((uint)_account.SessionExpirySeconds)
             .WithReceiveMaximum((ushort)_options.ReceiveMaximum)
             .Build()
-            .WithSocketBuffers(_options.SocketBufferBytes);
+            .WithSocketBuffers(_account.SocketBufferBytes);
 
     public override void Dispose()
     {

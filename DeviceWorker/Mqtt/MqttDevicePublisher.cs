@@ -18,7 +18,7 @@ public sealed class MqttDevicePublisher : IMqttPublisher, IDisposable
 {
     private readonly ResilientMqttClient _connection;
 
-    public MqttDevicePublisher(IConfiguration configuration, IOptions<MqttOptions> options, ILogger<MqttDevicePublisher> logger)
+    public MqttDevicePublisher(IConfiguration configuration, IOptions<MqttServiceOptions> options, ILogger<MqttDevicePublisher> logger)
     {
         var settings = options.Value;
         MqttClientOptions? clientOptions = null;
@@ -29,7 +29,7 @@ public sealed class MqttDevicePublisher : IMqttPublisher, IDisposable
                 .WithCleanStart(true) // Nothing to resume: a reply that failed is the caller's error to handle.
                 .Build()
                 .WithSocketBuffers(settings.SocketBufferBytes),
-            MqttReconnectBackoff.Service(TimeSpan.FromSeconds(settings.MaxReconnectDelaySeconds)),
+            settings.Backoff,
             logger);
     }
 

@@ -96,7 +96,7 @@ public sealed class StackFixture : IAsyncLifetime
             {
                 // A small in-flight limit: every test also goes through the worker's back-pressure path (the crash
                 // test's burst of 3,000 messages far exceeds it), so a stall or a lost message there fails them.
-                resource.WithEnvironment("Mqtt__MaxInFlightMessages", WorkerMaxInFlightMessages.ToString(CultureInfo.InvariantCulture));
+                resource.WithEnvironment("MqttConsumer__MaxInFlightMessages", WorkerMaxInFlightMessages.ToString(CultureInfo.InvariantCulture));
                 // A burst above any single device's test traffic (the crash test's 3,000 messages arrive at once after
                 // the restart), a rate low enough that a flood is cut within seconds.
                 resource.WithEnvironment("RateLimit__MessagesPerSecond", WorkerRateLimitPerSecond.ToString(CultureInfo.InvariantCulture));
