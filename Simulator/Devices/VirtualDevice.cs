@@ -30,11 +30,11 @@ public sealed class VirtualDevice : IAsyncDisposable
     /// <summary>A device that fell behind (e.g. while reconnecting) catches up at most this much, then drops the rest.</summary>
     private static readonly TimeSpan MaxBacklog = TimeSpan.FromSeconds(1);
 
-    private readonly string deviceId;
-    private readonly MqttBrokerAddress? brokerOverride;
-    private readonly SimulatorOptions options;
-    private readonly DeviceRegistrationClient registration;
-    private readonly ILogger logger;
+    private readonly string _deviceId;
+    private readonly MqttBrokerAddress? _brokerOverride;
+    private readonly SimulatorOptions _options;
+    private readonly DeviceRegistrationClient _registration;
+    private readonly ILogger _logger;
     private readonly ResilientMqttClient _connection;
     private readonly TelemetryGenerator _generator;
     private readonly string _telemetryTopic;
@@ -59,17 +59,17 @@ public sealed class VirtualDevice : IAsyncDisposable
         DeviceRegistrationClient registration,
         ILogger logger)
     {
-        this.deviceId = deviceId;
-        this.brokerOverride = brokerOverride;
-        this.options = options;
-        this.registration = registration;
-        this.logger = logger;
+        _deviceId = deviceId;
+        _brokerOverride = brokerOverride;
+        _options = options;
+        _registration = registration;
+        _logger = logger;
         _credentials = credentials;
-        _generator = new TelemetryGenerator(options.ValuesPerMessage, deviceId.GetHashCode());
-        _telemetryTopic = DeviceTopics.Telemetry(deviceId);
-        _qos = options.Qos == 0 ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce;
+        _generator = new TelemetryGenerator(_options.ValuesPerMessage, _deviceId.GetHashCode());
+        _telemetryTopic = DeviceTopics.Telemetry(_deviceId);
+        _qos = _options.Qos == 0 ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce;
         // Clean start: subscriptions do not survive a reconnect, so OnConnectedAsync makes them every time.
-        _connection = new ResilientMqttClient($"device {deviceId}", ClientOptions, Backoff, logger)
+        _connection = new ResilientMqttClient($"device {_deviceId}", ClientOptions, Backoff, _logger)
         {
             Connected = OnConnectedAsync,
             Refused = OnRefusedAsync,
@@ -86,7 +86,7 @@ public sealed class VirtualDevice : IAsyncDisposable
     public async Task RunAsync(TimeSpan period, TimeSpan startDelay, CancellationToken cancellationToken)
     {
         _settings = new DeviceSettings(period);
-        if (!options.Interactive)
+        if (!_options.Interactive)
         {
             await SendLoopAsync(startDelay, cancellationToken);
             return;
@@ -150,7 +150,7 @@ public sealed class VirtualDevice : IAsyncDisposable
             if (!_connection.Client.IsConnected)
             {
                 MarkDisconnected();
-                logger.LogWarning("Device {DeviceId} lost its broker connection; reconnecting", deviceId);
+                _logger.LogWarning("Device {DeviceId} lost its broker connection; reconnecting", _deviceId);
                 await _connection.ConnectAsync(cancellationToken);
                 lastDue = clock.Elapsed - _settings.Interval;
                 continue;
@@ -163,7 +163,7 @@ public sealed class VirtualDevice : IAsyncDisposable
 
     private async Task PublishTelemetryAsync(CancellationToken cancellationToken)
     {
-        using var activity = options.TraceMessages
+        using var activity = _options.TraceMessages
             ? SimulatorDiagnostics.ActivitySource.StartActivity($"{_telemetryTopic} publish", ActivityKind.Producer)
             : null;
         activity?.SetTag("messaging.system", "mqtt");
@@ -187,21 +187,21 @@ public sealed class VirtualDevice : IAsyncDisposable
 
             SimulatorDiagnostics.PublishFailed();
             activity?.SetStatus(ActivityStatusCode.Error, result.ReasonString);
-            logger.LogWarning("Broker refused telemetry of {DeviceId}: {ReasonCode} {Reason}", deviceId, result.ReasonCode, result.ReasonString);
+            _logger.LogWarning("Broker refused telemetry of {DeviceId}: {ReasonCode} {Reason}", _deviceId, result.ReasonCode, result.ReasonString);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // Usually the connection dropped: the loop notices and reconnects.
             SimulatorDiagnostics.PublishFailed();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            logger.LogWarning("Publishing telemetry of {DeviceId} failed: {Reason}", deviceId, ex.Message);
+            _logger.LogWarning("Publishing telemetry of {DeviceId} failed: {Reason}", _deviceId, ex.Message);
         }
     }
 
     /// <summary>After every connect: subscribe (when interactive), say online, report the state.</summary>
     private async Task OnConnectedAsync(MqttClientConnectResult connected, CancellationToken cancellationToken)
     {
-        if (options.Interactive)
+        if (_options.Interactive)
         {
             await SubscribeAsync(cancellationToken);
         }
@@ -209,7 +209,7 @@ public sealed class VirtualDevice : IAsyncDisposable
         await _connection.Client.PublishAsync(StatusMessage(Online), cancellationToken);
         SimulatorDiagnostics.DeviceConnected();
         _countedAsConnected = true;
-        if (options.Interactive)
+        if (_options.Interactive)
         {
             await ReportAsync(_settings.Reported(), cancellationToken);
         }
@@ -220,14 +220,14 @@ public sealed class VirtualDevice : IAsyncDisposable
         if (refused.ResultCode is MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized)
         {
             // The broker no longer knows our password (e.g. its data was reset): ask the API for a new one.
-            _credentials = await registration.RotateAsync(deviceId, cancellationToken);
+            _credentials = await _registration.RotateAsync(_deviceId, cancellationToken);
         }
     }
 
     private async Task SubscribeAsync(CancellationToken cancellationToken)
     {
         var subscribe = new MqttClientSubscribeOptionsBuilder();
-        foreach (var topic in DeviceInbox.Subscriptions(deviceId))
+        foreach (var topic in DeviceInbox.Subscriptions(_deviceId))
         {
             // No local: the device must not get its own command responses back through commands/#.
             subscribe.WithTopicFilter(filter => filter.WithTopic(topic).WithAtLeastOnceQoS().WithNoLocal());
@@ -250,7 +250,7 @@ public sealed class VirtualDevice : IAsyncDisposable
                 {
                     // One bad message (or a dropped link while answering) must not stop the device.
                     SimulatorDiagnostics.InboxFailed();
-                    logger.LogWarning(ex, "Device {DeviceId} could not handle a message on {Topic}", deviceId, message.Topic);
+                    _logger.LogWarning(ex, "Device {DeviceId} could not handle a message on {Topic}", _deviceId, message.Topic);
                 }
             }
         }
@@ -262,18 +262,18 @@ public sealed class VirtualDevice : IAsyncDisposable
 
     private async Task HandleAsync(InboundMessage message, CancellationToken cancellationToken)
     {
-        if (message.Topic == ShadowTopics.UpdateDelta(deviceId))
+        if (message.Topic == ShadowTopics.UpdateDelta(_deviceId))
         {
             await ApplyDeltaAsync(message, cancellationToken);
         }
-        else if (DeviceInbox.TryParseCommand(deviceId, message.Topic, out var name, out var requestId))
+        else if (DeviceInbox.TryParseCommand(_deviceId, message.Topic, out var name, out var requestId))
         {
             await AnswerCommandAsync(message, name, requestId, cancellationToken);
         }
-        else if (message.Topic == ShadowTopics.UpdateRejected(deviceId))
+        else if (message.Topic == ShadowTopics.UpdateRejected(_deviceId))
         {
             SimulatorDiagnostics.ShadowRejected();
-            logger.LogWarning("The shadow of {DeviceId} rejected a report: {Error}", deviceId, Encoding.UTF8.GetString(message.Payload));
+            _logger.LogWarning("The shadow of {DeviceId} rejected a report: {Error}", _deviceId, Encoding.UTF8.GetString(message.Payload));
         }
     }
 
@@ -289,7 +289,7 @@ public sealed class VirtualDevice : IAsyncDisposable
         var outcome = _settings.ApplyDelta(state);
         if (outcome.Ignored.Count > 0)
         {
-            logger.LogDebug("Device {DeviceId} cannot apply desired {Fields}; they stay in the delta", deviceId, string.Join(", ", outcome.Ignored));
+            _logger.LogDebug("Device {DeviceId} cannot apply desired {Fields}; they stay in the delta", _deviceId, string.Join(", ", outcome.Ignored));
         }
 
         if (outcome.IntervalChanged)
@@ -311,7 +311,7 @@ public sealed class VirtualDevice : IAsyncDisposable
 
         var answer = DeviceCommands.Answer(name, message.Payload, _settings, DateTimeOffset.UtcNow);
         var response = new MqttApplicationMessageBuilder()
-            .WithTopic(CommandTopics.Response(deviceId, requestId))
+            .WithTopic(CommandTopics.Response(_deviceId, requestId))
             .WithPayload(answer.ToResponse())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithTraceContext(activity);
@@ -333,9 +333,9 @@ public sealed class VirtualDevice : IAsyncDisposable
 
     private async Task ReportAsync(JsonObject reported, CancellationToken cancellationToken)
     {
-        var clientToken = $"{deviceId}-{Interlocked.Increment(ref _reports)}";
+        var clientToken = $"{_deviceId}-{Interlocked.Increment(ref _reports)}";
         var message = new MqttApplicationMessageBuilder()
-            .WithTopic(ShadowTopics.Update(deviceId))
+            .WithTopic(ShadowTopics.Update(_deviceId))
             .WithPayload(DeviceInbox.Report(reported, clientToken))
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
@@ -346,7 +346,7 @@ public sealed class VirtualDevice : IAsyncDisposable
     /// <summary>A reboot: offline status, clean disconnect (no will), a pause, then connect again (which reports the state).</summary>
     private async Task RebootAsync(CancellationToken cancellationToken)
     {
-        logger.LogInformation("Device {DeviceId} reboots", deviceId);
+        _logger.LogInformation("Device {DeviceId} reboots", _deviceId);
         await GoodbyeAsync();
         MarkDisconnected();
         await Task.Delay(RebootPause, cancellationToken);
@@ -355,16 +355,16 @@ public sealed class VirtualDevice : IAsyncDisposable
 
     private MqttClientOptions ClientOptions()
     {
-        var host = brokerOverride?.Host ?? _credentials.Host;
-        var port = brokerOverride?.Port ?? _credentials.Port;
+        var host = _brokerOverride?.Host ?? _credentials.Host;
+        var port = _brokerOverride?.Port ?? _credentials.Port;
         return new MqttClientOptionsBuilder()
             .WithTcpServer(host, port)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithClientId(deviceId)
+            .WithClientId(_deviceId)
             .WithCredentials(_credentials.Username, _credentials.Password)
             .WithCleanStart()
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(30))
-            .WithWillTopic(DeviceTopics.Status(deviceId))
+            .WithWillTopic(DeviceTopics.Status(_deviceId))
             .WithWillPayload(Offline)
             .WithWillRetain()
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
@@ -372,7 +372,7 @@ public sealed class VirtualDevice : IAsyncDisposable
     }
 
     private MqttApplicationMessage StatusMessage(byte[] payload) => new MqttApplicationMessageBuilder()
-        .WithTopic(DeviceTopics.Status(deviceId))
+        .WithTopic(DeviceTopics.Status(_deviceId))
         .WithPayload(payload)
         .WithRetainFlag()
         .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
@@ -410,7 +410,7 @@ public sealed class VirtualDevice : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            logger.LogWarning("Device {DeviceId} could not say it goes offline: {Reason}", deviceId, ex.Message);
+            _logger.LogWarning("Device {DeviceId} could not say it goes offline: {Reason}", _deviceId, ex.Message);
         }
 
         await _connection.DisconnectAsync("stopped", TimeSpan.FromSeconds(2));
