@@ -34,7 +34,7 @@ public sealed class SimulatorWorker(
 
         // The AppHost's broker address wins over the public one the API hands out (they differ behind NAT or in containers).
         var mqtt = configuration.GetConnectionString(ResourceNames.Mqtt);
-        var broker = string.IsNullOrWhiteSpace(mqtt) ? null : MqttConnection.Parse(mqtt);
+        var broker = string.IsNullOrWhiteSpace(mqtt) ? null : MqttBrokerAddress.Parse(mqtt);
         var period = settings.MessagePeriod;
         logger.LogInformation("Starting {Devices} virtual devices ({Prefix}…), one message every {Period} each, QoS {Qos}, {Values} values per message",
             settings.Devices, settings.IdPrefix, period, settings.Qos, settings.ValuesPerMessage);
@@ -48,7 +48,7 @@ public sealed class SimulatorWorker(
     }
 
     private async Task RunDeviceAsync(
-        int index, SimulatorOptions settings, MqttConnection? broker, TimeSpan period, SemaphoreSlim registrations, CancellationToken stoppingToken)
+        int index, SimulatorOptions settings, MqttBrokerAddress? broker, TimeSpan period, SemaphoreSlim registrations, CancellationToken stoppingToken)
     {
         var deviceId = settings.DeviceId(index);
         try
@@ -90,7 +90,7 @@ public sealed class SimulatorWorker(
     /// The device's own credentials: by fleet claim when the AppHost gave us the claim password, else through the API.
     /// Null when the device cannot be onboarded (logged); the other devices go on.
     /// </summary>
-    private async Task<MqttCredentials?> OnboardAsync(string deviceId, SimulatorOptions settings, MqttConnection? broker, CancellationToken stoppingToken)
+    private async Task<MqttCredentials?> OnboardAsync(string deviceId, SimulatorOptions settings, MqttBrokerAddress? broker, CancellationToken stoppingToken)
     {
         if (string.IsNullOrEmpty(settings.FleetClaimPassword))
         {

@@ -73,15 +73,19 @@ public static class Extensions
     /// <summary>The Api's MQTT connection (shadow messages, commands and their answers), shadows and presence.</summary>
     private static void AddDeviceMessaging(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ApiMqttOptions>()
-            .BindConfiguration(ApiMqttOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddMqttServiceOptions(defaults =>
+        {
+            // Each replica adds a random suffix, so replicas never take each other's session. The session is kept across
+            // a reconnect (a command answer that arrives meanwhile waits in it), briefly: a replica gone for good must not
+            // collect answers long.
+            defaults.ClientId = "api";
+            defaults.SessionExpirySeconds = 300;
+        });
         builder.Services.AddSingleton<PendingCommands>();
         builder.Services.AddSingleton<ApiMqttConnection>();
-        builder.Services.AddSingleton<IDeviceMessagePublisher>(services => services.GetRequiredService<ApiMqttConnection>());
+        builder.Services.AddSingleton<IMqttPublisher>(services => services.GetRequiredService<ApiMqttConnection>());
         builder.Services.AddHostedService(services => services.GetRequiredService<ApiMqttConnection>());
-        builder.Services.AddHealthChecks().AddCheck<MqttConnectionHealthCheck>("mqtt");
+        builder.Services.AddHealthChecks().AddMqttConnectionCheck(services => services.GetRequiredService<ApiMqttConnection>().Connection);
 
         builder.Services.AddShadowNotifications();
         builder.Services.AddSingleton<PresenceReader>();

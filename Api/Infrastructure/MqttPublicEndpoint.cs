@@ -25,7 +25,7 @@ public sealed record MqttPublicEndpoint(string Host, int Port)
             return new MqttPublicEndpoint(options.MqttPublicHost, configuredPort);
         }
 
-        var broker = MqttConnection.Parse(mqttConnectionString);
+        var broker = MqttBrokerAddress.Parse(mqttConnectionString);
         var host = string.IsNullOrWhiteSpace(options.MqttPublicHost)
             ? (broker.Host == "127.0.0.1" ? "localhost" : broker.Host)
             : options.MqttPublicHost;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using IotAspire.Core.Mqtt;
 
 namespace IotAspire.Api.Model;
 
@@ -27,9 +28,6 @@ public sealed record DeviceDto(
 
 /// <summary>One page of devices, ordered by id; pass <c>next</c> as <c>after</c> for the following page.</summary>
 public sealed record DevicePage(IReadOnlyList<DeviceDto> Items, string? Next);
-
-/// <summary>Where and how the device connects. The password is shown only in this response.</summary>
-public sealed record MqttCredentials(string Host, int Port, string Username, string Password);
 
 /// <summary>Answer to a registration: the device and its MQTT credentials (shown once).</summary>
 public sealed record DeviceRegistered(string Id, string Name, MqttCredentials Mqtt);

@@ -48,7 +48,7 @@ internal static class Probes
     /// <summary>Logs in as the dynamic-security admin: proves the broker is up and its security plugin is loaded.</summary>
     public static async Task MqttAsync(ReferenceExpression connectionString, IResourceBuilder<ParameterResource> adminPassword, CancellationToken cancellationToken)
     {
-        var address = MqttConnection.Parse(await connectionString.GetValueAsync(cancellationToken));
+        var address = MqttBrokerAddress.Parse(await connectionString.GetValueAsync(cancellationToken));
         var password = await adminPassword.Resource.GetValueAsync(cancellationToken);
         using var client = new MqttClientFactory().CreateMqttClient();
         var options = new MqttClientOptionsBuilder()

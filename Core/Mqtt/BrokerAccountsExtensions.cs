@@ -13,7 +13,7 @@ public static class BrokerAccountsExtensions
             .Bind(builder.Configuration.GetSection(MqttAdminOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton(_ => MqttConnection.Parse(builder.Configuration.GetConnectionString(ResourceNames.Mqtt)));
+        builder.Services.AddSingleton(_ => MqttBrokerAddress.Parse(builder.Configuration.GetConnectionString(ResourceNames.Mqtt)));
         builder.Services.AddSingleton<DynamicSecurityClient>();
         builder.Services.AddSingleton<IBrokerAccounts>(sp => sp.GetRequiredService<DynamicSecurityClient>());
         return builder;

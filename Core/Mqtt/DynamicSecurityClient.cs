@@ -14,18 +14,41 @@ namespace IotAspire.Core.Mqtt;
 /// responses are matched to requests by <c>correlationData</c>, so concurrent callers (and other replicas
 /// listening on the same response topic) never see each other's answers.
 /// </summary>
-public sealed class DynamicSecurityClient(
-    MqttConnection connection,
-    IOptions<MqttAdminOptions> options,
-    ILogger<DynamicSecurityClient> logger) : IBrokerAccounts, IAsyncDisposable
+public sealed class DynamicSecurityClient : IBrokerAccounts, IAsyncDisposable
 {
     private const string ControlTopic = "$CONTROL/dynamic-security/v1";
     private const string ResponseTopic = ControlTopic + "/response";
     private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly MqttBrokerAddress _broker;
+    private readonly ILogger<DynamicSecurityClient> _logger;
+    private readonly ResilientMqttClient _connection;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonObject>> _pending = new();
+
+    public DynamicSecurityClient(MqttBrokerAddress broker, IOptions<MqttAdminOptions> options, ILogger<DynamicSecurityClient> logger)
+    {
+        _broker = broker;
+        _logger = logger;
+        var admin = options.Value;
+        var clientOptions = new MqttClientOptionsBuilder()
+            .WithTcpServer(broker.Host, broker.Port)
+            .WithCredentials(admin.Username, admin.Password)
+            .WithClientId($"dynsec-{Environment.MachineName}-{Guid.NewGuid():N}")
+            .WithCleanStart()
+            .Build();
+        // Connected on first use and again after a drop, one attempt per command: the caller gets the error.
+        _connection = new ResilientMqttClient(
+            $"dynamic-security control topic at {broker.Host}:{broker.Port}",
+            () => clientOptions,
+            MqttReconnectBackoff.Service(TimeSpan.FromSeconds(1)),
+            logger)
+        {
+            Connected = (_, cancellationToken) => _connection!.SubscribeAsync(
+                new MqttClientSubscribeOptionsBuilder().WithTopicFilter(ResponseTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+                cancellationToken),
+        };
+        _connection.Client.ApplicationMessageReceivedAsync += OnResponseAsync;
+    }
 
     public static string DeviceRoleName(string deviceId) => "device-" + deviceId;
 
@@ -320,7 +343,7 @@ public sealed class DynamicSecurityClient(
                 .WithPayload(payload)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .Build();
-            await _client.PublishAsync(message, cancellationToken);
+            await _connection.Client.PublishAsync(message, cancellationToken);
             return await waiter.Task.WaitAsync(ResponseTimeout, cancellationToken);
         }
         catch (TimeoutException exception)
@@ -335,51 +358,17 @@ public sealed class DynamicSecurityClient(
 
     private async Task EnsureConnectedAsync(CancellationToken cancellationToken)
     {
-        if (_client.IsConnected)
-        {
-            return;
-        }
-
-        await _connectLock.WaitAsync(cancellationToken);
         try
         {
-            if (_client.IsConnected)
-            {
-                return;
-            }
-
-            _client.ApplicationMessageReceivedAsync -= OnResponseAsync;
-            _client.ApplicationMessageReceivedAsync += OnResponseAsync;
-            var admin = options.Value;
-            var clientOptions = new MqttClientOptionsBuilder()
-                .WithTcpServer(connection.Host, connection.Port)
-                .WithCredentials(admin.Username, admin.Password)
-                .WithClientId($"dynsec-{Environment.MachineName}-{Guid.NewGuid():N}")
-                .WithCleanStart()
-                .Build();
-            MqttClientConnectResult result;
-            try
-            {
-                result = await _client.ConnectAsync(clientOptions, cancellationToken);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                throw new BrokerAccountException($"Cannot reach the MQTT broker at {connection.Host}:{connection.Port}.", exception);
-            }
-
-            if (result.ResultCode != MqttClientConnectResultCode.Success)
-            {
-                throw new BrokerAccountException($"The broker refused the admin login: {result.ResultCode}.");
-            }
-
-            await _client.SubscribeAsync(
-                new MqttClientSubscribeOptionsBuilder().WithTopicFilter(ResponseTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
-                cancellationToken);
-            logger.LogInformation("Connected to the broker's dynamic-security control topic at {Host}:{Port}", connection.Host, connection.Port);
+            await _connection.EnsureConnectedAsync(cancellationToken);
         }
-        finally
+        catch (MqttConnectException exception)
         {
-            _connectLock.Release();
+            throw new BrokerAccountException($"The broker refused the admin login: {exception.ResultCode}.", exception);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw new BrokerAccountException($"Cannot reach the MQTT broker at {_broker.Host}:{_broker.Port}.", exception);
         }
     }
 
@@ -400,20 +389,11 @@ public sealed class DynamicSecurityClient(
         }
         catch (JsonException exception)
         {
-            logger.LogWarning(exception, "Ignored an unreadable dynamic-security response");
+            _logger.LogWarning(exception, "Ignored an unreadable dynamic-security response");
         }
 
         return Task.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_client.IsConnected)
-        {
-            await _client.DisconnectAsync();
-        }
-
-        _client.Dispose();
-        _connectLock.Dispose();
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

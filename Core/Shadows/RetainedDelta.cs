@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using IotAspire.Core.Mqtt;
 using IotAspire.Core.Protocol;
 
 namespace IotAspire.Core.Shadows;
@@ -12,7 +13,7 @@ namespace IotAspire.Core.Shadows;
 /// broker stored. Its writer then read the shadow and found that delta; any later change of the shadow came after
 /// that read, and the writer of that change publishes after it, so it would have been later still.
 /// </summary>
-public sealed class RetainedDelta(IDeviceMessagePublisher mqtt, IShadowStore store)
+public sealed class RetainedDelta(IMqttPublisher mqtt, IShadowStore store)
 {
     /// <summary>Each round means another writer changed the delta meanwhile, and that writer checks again itself.</summary>
     private const int MaxRounds = 8;

@@ -1,14 +1,9 @@
 using System.Text.Json.Nodes;
 using IotAspire.Core.Events;
+using IotAspire.Core.Mqtt;
 using IotAspire.Core.Protocol;
 
 namespace IotAspire.Core.Shadows;
-
-/// <summary>Publishes to the broker at QoS 1 and returns once the broker has it; the worker and the Api each implement it with their own MQTT connection.</summary>
-public interface IDeviceMessagePublisher
-{
-    Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken);
-}
 
 /// <summary>
 /// Tells the device and the apps what an update did, as AWS does: update/accepted (or rejected), update/documents,
@@ -16,7 +11,7 @@ public interface IDeviceMessagePublisher
 /// event. Used by the worker (device updates) and the Api (app updates of desired), so both behave the same.
 /// </summary>
 public sealed class ShadowNotifier(
-    IDeviceMessagePublisher mqtt, IDeviceEventPublisher events, RetainedDelta retainedDelta, RetainedDeltaRepairs repairs, TimeProvider clock)
+    IMqttPublisher mqtt, IDeviceEventPublisher events, RetainedDelta retainedDelta, RetainedDeltaRepairs repairs, TimeProvider clock)
 {
     /// <summary>
     /// Publishes the accepted update's messages. On failure the retained delta is handed to <see cref="RetainedDeltaRepairs"/>

@@ -1,3 +1,4 @@
+using IotAspire.Core.Mqtt;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IotAspire.Core.Shadows;
@@ -6,7 +7,7 @@ public static class ShadowServiceCollectionExtensions
 {
     /// <summary>
     /// The shadow store and what tells devices and apps about updates: the notifier, the retained delta's convergence
-    /// and its repairs. Needs an <see cref="IDeviceMessagePublisher"/>, an event publisher, Redis and a TimeProvider.
+    /// and its repairs. Needs an <see cref="IMqttPublisher"/>, an event publisher, Redis and a TimeProvider.
     /// </summary>
     public static IServiceCollection AddShadowNotifications(this IServiceCollection services)
     {

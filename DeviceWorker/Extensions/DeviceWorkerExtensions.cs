@@ -117,21 +117,27 @@ public static class DeviceWorkerExtensions
 
     public static IHostApplicationBuilder AddMqttConsumer(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MqttOptions>()
-            .Bind(builder.Configuration.GetSection(MqttOptions.Section))
+        builder.AddMqttServiceOptions(defaults =>
+        {
+            // The broker keeps what is not acknowledged for this client id: the same one across restarts, a day's session.
+            defaults.ClientId = "deviceworker-" + Environment.MachineName;
+            defaults.SessionExpirySeconds = 86_400;
+        });
+        builder.Services.AddOptions<MqttConsumerOptions>()
+            .BindConfiguration(MqttConsumerOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<MqttConnectionState>();
         builder.Services.AddSingleton<MqttDevicePublisher>();
-        builder.Services.AddSingleton<IDeviceMessagePublisher>(sp => sp.GetRequiredService<MqttDevicePublisher>());
+        builder.Services.AddSingleton<IMqttPublisher>(sp => sp.GetRequiredService<MqttDevicePublisher>());
         builder.Services.AddOptions<DeviceRateLimitOptions>()
             .Bind(builder.Configuration.GetSection(DeviceRateLimitOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<DeviceRateLimiter>();
         builder.Services.AddSingleton<MessageDispatcher>();
-        builder.Services.AddHostedService<MqttConsumer>();
-        builder.Services.AddHealthChecks().AddCheck<MqttConnectionHealthCheck>("mqtt", tags: ["ready"]);
+        builder.Services.AddSingleton<MqttConsumer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttConsumer>());
+        builder.Services.AddHealthChecks().AddMqttConnectionCheck(sp => sp.GetRequiredService<MqttConsumer>().Connection, "ready");
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using IotAspire.Core.Mqtt;
 using IotAspire.Core.Protocol;
 using MQTTnet;
 using MQTTnet.Packets;
@@ -16,17 +17,12 @@ public sealed record DeviceMessage(
     DateTimeOffset ReceivedAt,
     IReadOnlyList<KeyValuePair<string, string>> UserProperties)
 {
-    public const string TraceParentProperty = "traceparent";
-    public const string TraceStateProperty = "tracestate";
-
     /// <summary>The MQTT 5 subscription identifiers the broker delivered this copy for (empty on MQTT 3.1.1).</summary>
     public IReadOnlyList<uint> SubscriptionIdentifiers { get; init; } = [];
 
     /// <summary>The publisher's trace context from the <c>traceparent</c> user property, or default.</summary>
     public ActivityContext ParentContext =>
-        ActivityContext.TryParse(Property(TraceParentProperty), Property(TraceStateProperty), isRemote: true, out var context)
-            ? context
-            : default;
+        MqttTraceContext.Parse(Property(MqttTraceContext.TraceParentProperty), Property(MqttTraceContext.TraceStateProperty));
 
     public string? Property(string name)
     {

@@ -12,142 +12,122 @@ using MQTTnet.Protocol;
 namespace IotAspire.DeviceWorker.Mqtt;
 
 /// <summary>
-/// Keeps one persistent MQTT 5 session to the broker, subscribes <c>$share/{group}/{filter}</c> at QoS 1 for every
-/// registered handler on every connect (a restarted broker forgets shared subscriptions), then opens the broker's
-/// start gate (<see cref="BrokerGate"/>), and hands each message to the dispatcher without waiting for it,
-/// acknowledging only when it has been durably handled.
+/// Keeps one persistent MQTT 5 session to the broker (a <see cref="ResilientMqttClient"/>), subscribes
+/// <c>$share/{group}/{filter}</c> at QoS 1 for every registered handler on every connect (a restarted broker forgets
+/// shared subscriptions), then opens the broker's start gate (<see cref="BrokerGate"/>), and hands each message to the
+/// dispatcher without waiting for it, acknowledging only when it has been durably handled.
 /// </summary>
-public sealed partial class MqttConsumer(
-    IConfiguration configuration,
-    IOptions<MqttOptions> options,
-    MessageDispatcher dispatcher,
-    MqttConnectionState state,
-    WorkerDiagnostics diagnostics,
-    TimeProvider timeProvider,
-    ILogger<MqttConsumer> logger) : BackgroundService
+public sealed partial class MqttConsumer : BackgroundService
 {
-    private static readonly TimeSpan MinReconnectDelay = TimeSpan.FromMilliseconds(250);
-    private readonly MqttOptions _options = options.Value;
+    private readonly MqttServiceOptions _account;
+    private readonly MqttConsumerOptions _options;
+    private readonly MessageDispatcher _dispatcher;
+    private readonly WorkerDiagnostics _diagnostics;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<MqttConsumer> _logger;
     private readonly ConcurrentDictionary<long, Task> _inFlight = new();
-    private readonly SemaphoreSlim _disconnected = new(0);
-    private readonly SemaphoreSlim _slots = new(options.Value.MaxInFlightMessages);
+    private readonly SemaphoreSlim _slots;
     private readonly AckSequencer _acks = new();
-    private readonly MqttDeliveryGate _gate = new(options.Value.ReceiveMaximum);
+    private readonly MqttDeliveryGate _gate;
     // Separate from the stopping token so that in-flight messages get a grace period on shutdown.
     private readonly CancellationTokenSource _processing = new();
     private long _nextMessageId;
     private long _firstStrandedAt; // GetTimestamp() of the first message left unacknowledged since the last connect; 0 if none.
     private volatile bool _stopping;
 
+    public MqttConsumer(
+        IConfiguration configuration,
+        IOptions<MqttServiceOptions> account,
+        IOptions<MqttConsumerOptions> options,
+        MessageDispatcher dispatcher,
+        WorkerDiagnostics diagnostics,
+        TimeProvider timeProvider,
+        ILogger<MqttConsumer> logger)
+    {
+        _account = account.Value;
+        _options = options.Value;
+        _dispatcher = dispatcher;
+        _diagnostics = diagnostics;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _slots = new SemaphoreSlim(_options.MaxInFlightMessages);
+        _gate = new MqttDeliveryGate(_options.ReceiveMaximum);
+        MqttClientOptions? clientOptions = null;
+        Connection = new ResilientMqttClient(
+            "device messages",
+            () => clientOptions ??= BuildClientOptions(MqttBrokerAddress.Parse(configuration.GetConnectionString(ResourceNames.Mqtt))),
+            _account.Backoff,
+            logger,
+            timeProvider,
+            _gate)
+        {
+            Connected = SubscribeAndOpenGateAsync,
+        };
+        Connection.Client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
+    }
+
+    /// <summary>The consumer's connection, for the health check.</summary>
+    public ResilientMqttClient Connection { get; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var address = MqttConnection.Parse(configuration.GetConnectionString(ResourceNames.Mqtt));
-        var clientOptions = BuildClientOptions(address);
-        using var client = new MqttClientFactory().CreateMqttClient(_gate);
-        client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
-        client.DisconnectedAsync += e =>
-        {
-            if (e.ClientWasConnected && !_stopping)
-            {
-                state.SetDisconnected($"disconnected ({e.Reason}): {e.Exception?.Message ?? e.ReasonString}");
-                LogDisconnected(e.Reason.ToString(), e.Exception?.Message ?? e.ReasonString);
-            }
-
-            _disconnected.Release();
-            return Task.CompletedTask;
-        };
-
         try
         {
-            await KeepConnectedAsync(client, clientOptions, address, stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Normal shutdown.
+            await Task.WhenAll(Connection.RunAsync(stoppingToken), ReconnectForRedeliveryAsync(stoppingToken));
         }
         finally
         {
-            await ShutdownAsync(client);
+            await ShutdownAsync();
         }
     }
 
-    private async Task KeepConnectedAsync(IMqttClient client, MqttClientOptions clientOptions, MqttConnection address, CancellationToken stoppingToken)
+    /// <summary>
+    /// Once a message had to be left unacknowledged, reconnects <see cref="MqttConsumerOptions.RedeliveryReconnectSeconds"/>
+    /// later: the broker redelivers unacknowledged messages only on a new connection (the persistent session keeps them).
+    /// </summary>
+    private async Task ReconnectForRedeliveryAsync(CancellationToken stoppingToken)
     {
-        var delay = MinReconnectDelay;
-        var maxDelay = TimeSpan.FromSeconds(_options.MaxReconnectDelaySeconds);
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            if (client.IsConnected)
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await _disconnected.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
-                await ReconnectIfMessagesStrandedAsync(client);
-                continue;
-            }
+                await Task.Delay(TimeSpan.FromSeconds(1), _timeProvider, stoppingToken);
+                var strandedAt = Interlocked.Read(ref _firstStrandedAt);
+                if (strandedAt == 0
+                    || !Connection.IsReady
+                    || _timeProvider.GetElapsedTime(strandedAt) < TimeSpan.FromSeconds(_options.RedeliveryReconnectSeconds))
+                {
+                    continue;
+                }
 
-            try
-            {
-                await ConnectAndSubscribeAsync(client, clientOptions, stoppingToken);
-                state.SetConnected();
-                delay = MinReconnectDelay;
+                LogReconnectingForRedelivery();
+                Interlocked.Exchange(ref _firstStrandedAt, 0);
+                await Connection.DisconnectAsync("reconnecting for redelivery"); // RunAsync connects again.
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                state.SetDisconnected(ex.Message);
-                LogConnectFailed(ex, address.Host, address.Port, delay.TotalSeconds);
-                await DisconnectQuietlyAsync(client);
-                // Jitter keeps replicas from reconnecting in lock step after a broker restart.
-                await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250)), timeProvider, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, maxDelay.Ticks));
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
         }
     }
 
-    private async Task ReconnectIfMessagesStrandedAsync(IMqttClient client)
+    private async Task SubscribeAndOpenGateAsync(MqttClientConnectResult connected, CancellationToken cancellationToken)
     {
-        var strandedAt = Interlocked.Read(ref _firstStrandedAt);
-        if (strandedAt == 0
-            || timeProvider.GetElapsedTime(strandedAt) < TimeSpan.FromSeconds(_options.RedeliveryReconnectSeconds))
+        foreach (var subscription in _dispatcher.Subscriptions)
         {
-            return;
-        }
-
-        LogReconnectingForRedelivery();
-        Interlocked.Exchange(ref _firstStrandedAt, 0);
-        await DisconnectQuietlyAsync(client); // The loop reconnects; the persistent session brings the messages back.
-    }
-
-    private async Task ConnectAndSubscribeAsync(IMqttClient client, MqttClientOptions clientOptions, CancellationToken cancellationToken)
-    {
-        var result = await client.ConnectAsync(clientOptions, cancellationToken);
-        if (result.ResultCode != MqttClientConnectResultCode.Success)
-        {
-            // MQTTnet does not throw on a refused login; the result code says why.
-            throw new InvalidOperationException($"the broker refused the connection: {result.ResultCode} {result.ReasonString}");
-        }
-
-        foreach (var subscription in dispatcher.Subscriptions)
-        {
-            var sharedFilter = $"$share/{_options.SharedGroup}/{subscription.TopicFilter}";
             var builder = new MqttClientSubscribeOptionsBuilder()
-                .WithTopicFilter(sharedFilter, MqttQualityOfServiceLevel.AtLeastOnce);
-            if (result.SubscriptionIdentifiersAvailable)
+                .WithTopicFilter($"$share/{_options.SharedGroup}/{subscription.TopicFilter}", MqttQualityOfServiceLevel.AtLeastOnce);
+            if (connected.SubscriptionIdentifiersAvailable)
             {
                 builder.WithSubscriptionIdentifier(subscription.Identifier);
             }
 
-            var subscribed = await client.SubscribeAsync(builder.Build(), cancellationToken);
-            foreach (var item in subscribed.Items)
-            {
-                if (item.ResultCode != MqttClientSubscribeResultCode.GrantedQoS1)
-                {
-                    throw new InvalidOperationException($"the broker refused the subscription {sharedFilter}: {item.ResultCode}");
-                }
-            }
+            await Connection.SubscribeAsync(builder.Build(), cancellationToken);
         }
 
         // Subscribed: devices may come in now. After a broker start the gate kept them out until this point, so that
         // no message was accepted while no shared subscription existed to deliver it to.
-        var opened = await client.PublishAsync(new MqttApplicationMessageBuilder()
+        var opened = await Connection.Client.PublishAsync(new MqttApplicationMessageBuilder()
             .WithTopic(BrokerGate.Topic)
             .WithPayload(BrokerGate.OpenPayload)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
@@ -158,7 +138,7 @@ public sealed partial class MqttConsumer(
             LogGateRefused(opened.ReasonCode.ToString(), opened.ReasonString);
         }
 
-        LogConnected(clientOptions.ClientId, result.IsSessionPresent, dispatcher.Subscriptions.Count);
+        LogSubscribed(_dispatcher.Subscriptions.Count, _options.SharedGroup);
     }
 
     private async Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs e)
@@ -171,9 +151,9 @@ public sealed partial class MqttConsumer(
             return; // Left unacknowledged: the broker redelivers it to us or another replica.
         }
 
-        diagnostics.MessagesReceived.Add(1);
-        diagnostics.MessagesInFlight.Add(1);
-        var message = DeviceMessage.From(e.ApplicationMessage, timeProvider.GetUtcNow());
+        _diagnostics.MessagesReceived.Add(1);
+        _diagnostics.MessagesInFlight.Add(1);
+        var message = DeviceMessage.From(e.ApplicationMessage, _timeProvider.GetUtcNow());
         // MQTTnet raises this event for one message at a time, in arrival order: the order the acknowledgements keep.
         var place = _acks.Arrived(e.AcknowledgeAsync);
         // Not awaited here: awaiting in the receive event would handle one message at a time.
@@ -185,7 +165,7 @@ public sealed partial class MqttConsumer(
             (_, messageId) =>
             {
                 _inFlight.TryRemove((long)messageId!, out Task? _);
-                diagnostics.MessagesInFlight.Add(-1);
+                _diagnostics.MessagesInFlight.Add(-1);
                 _slots.Release();
             },
             id,
@@ -201,7 +181,7 @@ public sealed partial class MqttConsumer(
             return true;
         }
 
-        diagnostics.DeliveryPauses.Add(1);
+        _diagnostics.DeliveryPauses.Add(1);
         try
         {
             await _slots.WaitAsync(_processing.Token);
@@ -220,10 +200,10 @@ public sealed partial class MqttConsumer(
         var acknowledge = false;
         try
         {
-            acknowledge = await dispatcher.DispatchAsync(message, cancellationToken) != DispatchOutcome.NotAcknowledged;
+            acknowledge = await _dispatcher.DispatchAsync(message, cancellationToken) != DispatchOutcome.NotAcknowledged;
             if (!acknowledge)
             {
-                Interlocked.CompareExchange(ref _firstStrandedAt, timeProvider.GetTimestamp(), 0);
+                Interlocked.CompareExchange(ref _firstStrandedAt, _timeProvider.GetTimestamp(), 0);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -235,34 +215,34 @@ public sealed partial class MqttConsumer(
             // The dispatcher dead-letters what handlers throw; this is a fault of its own. The message must still
             // take its turn below, or every acknowledgement after it would wait for it forever.
             LogDispatchFailed(ex, message.Topic);
-            Interlocked.CompareExchange(ref _firstStrandedAt, timeProvider.GetTimestamp(), 0);
+            Interlocked.CompareExchange(ref _firstStrandedAt, _timeProvider.GetTimestamp(), 0);
         }
 
         try
         {
             // Waits for the messages that arrived before this one: the slot is held until the acknowledgement is sent.
             var acknowledged = await _acks.CompleteAsync(place, acknowledge, cancellationToken);
-            (acknowledged ? diagnostics.MessagesAcknowledged : diagnostics.MessagesUnacknowledged).Add(1);
+            (acknowledged ? _diagnostics.MessagesAcknowledged : _diagnostics.MessagesUnacknowledged).Add(1);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            diagnostics.MessagesUnacknowledged.Add(1);
+            _diagnostics.MessagesUnacknowledged.Add(1);
         }
         catch (Exception ex)
         {
             // Typically the connection dropped before the ack: the broker redelivers, and writes are idempotent.
-            diagnostics.MessagesUnacknowledged.Add(1);
+            _diagnostics.MessagesUnacknowledged.Add(1);
             LogAckFailed(ex, message.Topic);
         }
     }
 
-    private async Task ShutdownAsync(IMqttClient client)
+    private async Task ShutdownAsync()
     {
         _stopping = true;
         var pending = _inFlight.Values.ToArray();
         try
         {
-            await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(_options.ShutdownGraceSeconds), timeProvider);
+            await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(_options.ShutdownGraceSeconds), _timeProvider);
         }
         catch (TimeoutException)
         {
@@ -270,56 +250,31 @@ public sealed partial class MqttConsumer(
         }
 
         await _processing.CancelAsync();
-        await DisconnectQuietlyAsync(client);
-        state.SetDisconnected("stopped");
+        await Connection.DisconnectAsync();
     }
 
-    private async Task DisconnectQuietlyAsync(IMqttClient client)
-    {
-        if (!client.IsConnected)
-        {
-            return;
-        }
-
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token);
-        }
-        catch (Exception ex)
-        {
-            LogDisconnectFailed(ex);
-        }
-    }
-
-    private MqttClientOptions BuildClientOptions(MqttConnection address) =>
-        _options.ConnectionTo(address, _options.ClientId)
+    private MqttClientOptions BuildClientOptions(MqttBrokerAddress address) =>
+        _account.ConnectionTo(address, _account.ClientId)
             // A persistent session: what we have not acknowledged is redelivered when we come back.
             .WithCleanStart(false)
-            .WithSessionExpiryInterval((uint)_options.SessionExpirySeconds)
+            .WithSessionExpiryInterval((uint)_account.SessionExpirySeconds)
             .WithReceiveMaximum((ushort)_options.ReceiveMaximum)
             .Build()
-            .WithSocketBuffers(_options.SocketBufferBytes);
+            .WithSocketBuffers(_account.SocketBufferBytes);
 
     public override void Dispose()
     {
         _processing.Dispose();
-        _disconnected.Dispose();
         _slots.Dispose();
+        Connection.Dispose();
         base.Dispose();
     }
 
-    [LoggerMessage(LogLevel.Information, "Connected to the MQTT broker as {ClientId} (session present: {SessionPresent}); subscribed {Count} filters")]
-    private partial void LogConnected(string clientId, bool sessionPresent, int count);
+    [LoggerMessage(LogLevel.Information, "Subscribed {Count} filters in the shared group {Group}")]
+    private partial void LogSubscribed(int count, string group);
 
     [LoggerMessage(LogLevel.Warning, "The broker refused to open its start gate ({Reason}: {Detail}); without the gate, messages accepted right after a broker restart can be lost")]
     private partial void LogGateRefused(string reason, string? detail);
-
-    [LoggerMessage(LogLevel.Warning, "Disconnected from the MQTT broker ({Reason}): {Detail}")]
-    private partial void LogDisconnected(string reason, string? detail);
-
-    [LoggerMessage(LogLevel.Warning, "Could not connect to the MQTT broker at {Host}:{Port}; retrying in {DelaySeconds:0.##} s")]
-    private partial void LogConnectFailed(Exception exception, string host, int port, double delaySeconds);
 
     [LoggerMessage(LogLevel.Error, "Dispatching a message on {Topic} failed; it stays unacknowledged and the broker will redeliver it")]
     private partial void LogDispatchFailed(Exception exception, string topic);
@@ -332,7 +287,4 @@ public sealed partial class MqttConsumer(
 
     [LoggerMessage(LogLevel.Warning, "Reconnecting to the MQTT broker so that it redelivers the messages left unacknowledged")]
     private partial void LogReconnectingForRedelivery();
-
-    [LoggerMessage(LogLevel.Debug, "Disconnecting from the MQTT broker failed")]
-    private partial void LogDisconnectFailed(Exception exception);
 }

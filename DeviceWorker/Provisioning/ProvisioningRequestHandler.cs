@@ -1,4 +1,5 @@
 using IotAspire.Core.Devices;
+using IotAspire.Core.Mqtt;
 using IotAspire.Core.Protocol;
 using IotAspire.Core.Provisioning;
 using IotAspire.Core.Shadows;
@@ -17,7 +18,7 @@ namespace IotAspire.DeviceWorker.Provisioning;
 public sealed partial class ProvisioningRequestHandler(
     DeviceRegistrar registrar,
     ProvisioningLimiter limiter,
-    IDeviceMessagePublisher publisher,
+    IMqttPublisher publisher,
     WorkerDiagnostics diagnostics,
     ILogger<ProvisioningRequestHandler> logger) : IDeviceMessageHandler
 {

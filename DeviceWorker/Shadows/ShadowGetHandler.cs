@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using IotAspire.Core.Mqtt;
 using IotAspire.Core.Protocol;
 using IotAspire.Core.Shadows;
 using IotAspire.DeviceWorker.DeadLetters;
@@ -13,7 +14,7 @@ namespace IotAspire.DeviceWorker.Shadows;
 /// </summary>
 public sealed class ShadowGetHandler(
     IShadowStore store,
-    IDeviceMessagePublisher mqtt,
+    IMqttPublisher mqtt,
     IDeadLetterSink deadLetters,
     TimeProvider clock) : IDeviceMessageHandler
 {

@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using IotAspire.Core.Mqtt;
 
 namespace IotAspire.Simulator.Api;
-
-/// <summary>The broker account a device gets from the API.</summary>
-public sealed record MqttCredentials(string Host, int Port, string Username, string Password);
 
 /// <summary>
 /// Registers virtual devices through the API like a real installer would: POST /api/devices, and when the

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IotAspire.Core.Protocol;
@@ -5,7 +6,7 @@ using IotAspire.Core.Protocol;
 namespace IotAspire.Simulator.Devices;
 
 /// <summary>A message the device received, copied out of MQTTnet's buffers.</summary>
-public sealed record InboundMessage(string Topic, byte[] Payload, string? TraceParent);
+public sealed record InboundMessage(string Topic, byte[] Payload, ActivityContext Parent);
 
 /// <summary>The topics a device listens to and the payloads it reads and writes there. Pure.</summary>
 public static class DeviceInbox

@@ -18,17 +18,11 @@ namespace IotAspire.Simulator.Devices;
 /// applies shadow deltas (LED, interval) and reports them back, and answers ping, setInterval and reboot.
 /// Received messages are handled by a second loop, never inside MQTTnet's receive event.
 /// </summary>
-public sealed class VirtualDevice(
-    string deviceId,
-    MqttCredentials credentials,
-    MqttConnection? brokerOverride,
-    SimulatorOptions options,
-    DeviceRegistrationClient registration,
-    ILogger logger) : IAsyncDisposable
+public sealed class VirtualDevice : IAsyncDisposable
 {
     private static readonly byte[] Online = Encoding.UTF8.GetBytes("""{"online":true}""");
     private static readonly byte[] Offline = Encoding.UTF8.GetBytes("""{"online":false}""");
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly MqttReconnectBackoff Backoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), Spread: 0.2);
 
     /// <summary>How long a rebooting device stays away.</summary>
     internal static readonly TimeSpan RebootPause = TimeSpan.FromSeconds(2);
@@ -36,23 +30,51 @@ public sealed class VirtualDevice(
     /// <summary>A device that fell behind (e.g. while reconnecting) catches up at most this much, then drops the rest.</summary>
     private static readonly TimeSpan MaxBacklog = TimeSpan.FromSeconds(1);
 
-    private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
-    private readonly TelemetryGenerator _generator = new(options.ValuesPerMessage, deviceId.GetHashCode());
-    private readonly string _telemetryTopic = DeviceTopics.Telemetry(deviceId);
-    private readonly MqttQualityOfServiceLevel _qos = options.Qos == 0
-        ? MqttQualityOfServiceLevel.AtMostOnce
-        : MqttQualityOfServiceLevel.AtLeastOnce;
+    private readonly string _deviceId;
+    private readonly MqttBrokerAddress? _brokerOverride;
+    private readonly SimulatorOptions _options;
+    private readonly DeviceRegistrationClient _registration;
+    private readonly ILogger _logger;
+    private readonly ResilientMqttClient _connection;
+    private readonly TelemetryGenerator _generator;
+    private readonly string _telemetryTopic;
+    private readonly MqttQualityOfServiceLevel _qos;
     private readonly Channel<InboundMessage> _inbox = Channel.CreateUnbounded<InboundMessage>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>Wakes the send loop early: the interval changed or a reboot is due.</summary>
     private readonly SemaphoreSlim _wake = new(0);
-    private MqttCredentials _credentials = credentials;
+    private MqttCredentials _credentials;
     private DeviceSettings _settings = new(TimeSpan.FromSeconds(1));
     private bool _countedAsConnected;
     private long _messagesSent;
     private long _reports;
     private long _lastDeltaVersion;
     private int _rebootRequested;
+
+    public VirtualDevice(
+        string deviceId,
+        MqttCredentials credentials,
+        MqttBrokerAddress? brokerOverride,
+        SimulatorOptions options,
+        DeviceRegistrationClient registration,
+        ILogger logger)
+    {
+        _deviceId = deviceId;
+        _brokerOverride = brokerOverride;
+        _options = options;
+        _registration = registration;
+        _logger = logger;
+        _credentials = credentials;
+        _generator = new TelemetryGenerator(_options.ValuesPerMessage, _deviceId.GetHashCode());
+        _telemetryTopic = DeviceTopics.Telemetry(_deviceId);
+        _qos = _options.Qos == 0 ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce;
+        // Clean start: subscriptions do not survive a reconnect, so OnConnectedAsync makes them every time.
+        _connection = new ResilientMqttClient($"device {_deviceId}", ClientOptions, Backoff, _logger)
+        {
+            Connected = OnConnectedAsync,
+            Refused = OnRefusedAsync,
+        };
+    }
 
     /// <summary>Telemetry messages of this device the broker accepted (a load run checks storage against it).</summary>
     public long MessagesSent => Interlocked.Read(ref _messagesSent);
@@ -64,18 +86,17 @@ public sealed class VirtualDevice(
     public async Task RunAsync(TimeSpan period, TimeSpan startDelay, CancellationToken cancellationToken)
     {
         _settings = new DeviceSettings(period);
-        if (!options.Interactive)
+        if (!_options.Interactive)
         {
             await SendLoopAsync(startDelay, cancellationToken);
             return;
         }
 
-        _client.ApplicationMessageReceivedAsync += e =>
+        _connection.Client.ApplicationMessageReceivedAsync += e =>
         {
             // Copied: MQTTnet may reuse its buffers once the event returns. The inbox loop does the work (and may publish).
             var message = e.ApplicationMessage;
-            var traceParent = message.UserProperties?.FirstOrDefault(p => p.Name == "traceparent")?.ReadValueAsString();
-            _inbox.Writer.TryWrite(new InboundMessage(message.Topic, System.Buffers.BuffersExtensions.ToArray(message.Payload), traceParent));
+            _inbox.Writer.TryWrite(new InboundMessage(message.Topic, System.Buffers.BuffersExtensions.ToArray(message.Payload), MqttTraceContext.ParentOf(message)));
             return Task.CompletedTask;
         };
 
@@ -94,7 +115,7 @@ public sealed class VirtualDevice(
 
     private async Task SendLoopAsync(TimeSpan startDelay, CancellationToken cancellationToken)
     {
-        await ConnectWithBackoffAsync(cancellationToken);
+        await _connection.ConnectAsync(cancellationToken);
         await Task.Delay(startDelay, cancellationToken);
 
         var clock = Stopwatch.StartNew();
@@ -126,11 +147,11 @@ public sealed class VirtualDevice(
                 continue;
             }
 
-            if (!_client.IsConnected)
+            if (!_connection.Client.IsConnected)
             {
                 MarkDisconnected();
-                logger.LogWarning("Device {DeviceId} lost its broker connection; reconnecting", deviceId);
-                await ConnectWithBackoffAsync(cancellationToken);
+                _logger.LogWarning("Device {DeviceId} lost its broker connection; reconnecting", _deviceId);
+                await _connection.ConnectAsync(cancellationToken);
                 lastDue = clock.Elapsed - _settings.Interval;
                 continue;
             }
@@ -142,7 +163,7 @@ public sealed class VirtualDevice(
 
     private async Task PublishTelemetryAsync(CancellationToken cancellationToken)
     {
-        using var activity = options.TraceMessages
+        using var activity = _options.TraceMessages
             ? SimulatorDiagnostics.ActivitySource.StartActivity($"{_telemetryTopic} publish", ActivityKind.Producer)
             : null;
         activity?.SetTag("messaging.system", "mqtt");
@@ -151,15 +172,11 @@ public sealed class VirtualDevice(
         var builder = new MqttApplicationMessageBuilder()
             .WithTopic(_telemetryTopic)
             .WithPayload(_generator.Next(DateTime.UtcNow))
-            .WithQualityOfServiceLevel(_qos);
-        if (activity?.Id is { } traceParent)
-        {
-            builder.WithUserProperty("traceparent", Encoding.UTF8.GetBytes(traceParent));
-        }
-
+            .WithQualityOfServiceLevel(_qos)
+            .WithTraceContext(activity);
         try
         {
-            var result = await _client.PublishAsync(builder.Build(), cancellationToken);
+            var result = await _connection.Client.PublishAsync(builder.Build(), cancellationToken);
             // Mosquitto answers "no matching subscribers" when no one listens yet: the broker still took the message.
             if (result.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers)
             {
@@ -170,78 +187,53 @@ public sealed class VirtualDevice(
 
             SimulatorDiagnostics.PublishFailed();
             activity?.SetStatus(ActivityStatusCode.Error, result.ReasonString);
-            logger.LogWarning("Broker refused telemetry of {DeviceId}: {ReasonCode} {Reason}", deviceId, result.ReasonCode, result.ReasonString);
+            _logger.LogWarning("Broker refused telemetry of {DeviceId}: {ReasonCode} {Reason}", _deviceId, result.ReasonCode, result.ReasonString);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // Usually the connection dropped: the loop notices and reconnects.
             SimulatorDiagnostics.PublishFailed();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            logger.LogWarning("Publishing telemetry of {DeviceId} failed: {Reason}", deviceId, ex.Message);
+            _logger.LogWarning("Publishing telemetry of {DeviceId} failed: {Reason}", _deviceId, ex.Message);
         }
     }
 
-    private async Task ConnectWithBackoffAsync(CancellationToken cancellationToken)
+    /// <summary>After every connect: subscribe (when interactive), say online, report the state.</summary>
+    private async Task OnConnectedAsync(MqttClientConnectResult connected, CancellationToken cancellationToken)
     {
-        var backoff = TimeSpan.FromSeconds(1);
-        for (var attempt = 1; ; attempt++)
+        if (_options.Interactive)
         {
-            try
-            {
-                var result = await _client.ConnectAsync(ClientOptions(), cancellationToken);
-                if (result.ResultCode == MqttClientConnectResultCode.Success)
-                {
-                    if (options.Interactive)
-                    {
-                        // Clean start: subscriptions do not survive a reconnect, so make them every time.
-                        await SubscribeAsync(cancellationToken);
-                    }
+            await SubscribeAsync(cancellationToken);
+        }
 
-                    await _client.PublishAsync(StatusMessage(Online), cancellationToken);
-                    SimulatorDiagnostics.DeviceConnected();
-                    _countedAsConnected = true;
-                    if (options.Interactive)
-                    {
-                        await ReportAsync(_settings.Reported(), cancellationToken);
-                    }
+        await _connection.Client.PublishAsync(StatusMessage(Online), cancellationToken);
+        SimulatorDiagnostics.DeviceConnected();
+        _countedAsConnected = true;
+        if (_options.Interactive)
+        {
+            await ReportAsync(_settings.Reported(), cancellationToken);
+        }
+    }
 
-                    return;
-                }
-
-                logger.LogWarning("Broker refused device {DeviceId} (attempt {Attempt}): {ResultCode}", deviceId, attempt, result.ResultCode);
-                if (result.ResultCode is MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized)
-                {
-                    // The broker no longer knows our password (e.g. its data was reset): ask the API for a new one.
-                    _credentials = await registration.RotateAsync(deviceId, cancellationToken);
-                }
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                logger.LogWarning("Connecting device {DeviceId} failed (attempt {Attempt}): {Reason}", deviceId, attempt, ex.Message);
-                await DropConnectionAsync();
-            }
-
-            await Task.Delay(backoff * (0.8 + (Random.Shared.NextDouble() * 0.4)), cancellationToken);
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+    private async Task OnRefusedAsync(MqttClientConnectResult refused, CancellationToken cancellationToken)
+    {
+        if (refused.ResultCode is MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized)
+        {
+            // The broker no longer knows our password (e.g. its data was reset): ask the API for a new one.
+            _credentials = await _registration.RotateAsync(_deviceId, cancellationToken);
         }
     }
 
     private async Task SubscribeAsync(CancellationToken cancellationToken)
     {
         var subscribe = new MqttClientSubscribeOptionsBuilder();
-        foreach (var topic in DeviceInbox.Subscriptions(deviceId))
+        foreach (var topic in DeviceInbox.Subscriptions(_deviceId))
         {
             // No local: the device must not get its own command responses back through commands/#.
             subscribe.WithTopicFilter(filter => filter.WithTopic(topic).WithAtLeastOnceQoS().WithNoLocal());
         }
 
-        var result = await _client.SubscribeAsync(subscribe.Build(), cancellationToken);
-        var refused = result.Items.Where(i => i.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2).ToList();
-        if (refused.Count > 0)
-        {
-            throw new InvalidOperationException(
-                $"The broker refused {string.Join(", ", refused.Select(r => $"{r.TopicFilter.Topic} ({r.ResultCode})"))}");
-        }
+        await _connection.SubscribeAsync(subscribe.Build(), cancellationToken);
     }
 
     private async Task ProcessInboxAsync(CancellationToken cancellationToken)
@@ -258,7 +250,7 @@ public sealed class VirtualDevice(
                 {
                     // One bad message (or a dropped link while answering) must not stop the device.
                     SimulatorDiagnostics.InboxFailed();
-                    logger.LogWarning(ex, "Device {DeviceId} could not handle a message on {Topic}", deviceId, message.Topic);
+                    _logger.LogWarning(ex, "Device {DeviceId} could not handle a message on {Topic}", _deviceId, message.Topic);
                 }
             }
         }
@@ -270,18 +262,18 @@ public sealed class VirtualDevice(
 
     private async Task HandleAsync(InboundMessage message, CancellationToken cancellationToken)
     {
-        if (message.Topic == ShadowTopics.UpdateDelta(deviceId))
+        if (message.Topic == ShadowTopics.UpdateDelta(_deviceId))
         {
             await ApplyDeltaAsync(message, cancellationToken);
         }
-        else if (DeviceInbox.TryParseCommand(deviceId, message.Topic, out var name, out var requestId))
+        else if (DeviceInbox.TryParseCommand(_deviceId, message.Topic, out var name, out var requestId))
         {
             await AnswerCommandAsync(message, name, requestId, cancellationToken);
         }
-        else if (message.Topic == ShadowTopics.UpdateRejected(deviceId))
+        else if (message.Topic == ShadowTopics.UpdateRejected(_deviceId))
         {
             SimulatorDiagnostics.ShadowRejected();
-            logger.LogWarning("The shadow of {DeviceId} rejected a report: {Error}", deviceId, Encoding.UTF8.GetString(message.Payload));
+            _logger.LogWarning("The shadow of {DeviceId} rejected a report: {Error}", _deviceId, Encoding.UTF8.GetString(message.Payload));
         }
     }
 
@@ -297,7 +289,7 @@ public sealed class VirtualDevice(
         var outcome = _settings.ApplyDelta(state);
         if (outcome.Ignored.Count > 0)
         {
-            logger.LogDebug("Device {DeviceId} cannot apply desired {Fields}; they stay in the delta", deviceId, string.Join(", ", outcome.Ignored));
+            _logger.LogDebug("Device {DeviceId} cannot apply desired {Fields}; they stay in the delta", _deviceId, string.Join(", ", outcome.Ignored));
         }
 
         if (outcome.IntervalChanged)
@@ -313,22 +305,17 @@ public sealed class VirtualDevice(
 
     private async Task AnswerCommandAsync(InboundMessage message, string name, string requestId, CancellationToken cancellationToken)
     {
-        ActivityContext.TryParse(message.TraceParent, null, isRemote: true, out var parent);
-        using var activity = SimulatorDiagnostics.ActivitySource.StartActivity($"command {name}", ActivityKind.Consumer, parent);
+        using var activity = SimulatorDiagnostics.ActivitySource.StartActivity($"command {name}", ActivityKind.Consumer, message.Parent);
         activity?.SetTag("messaging.system", "mqtt");
         activity?.SetTag("messaging.destination.name", message.Topic);
 
         var answer = DeviceCommands.Answer(name, message.Payload, _settings, DateTimeOffset.UtcNow);
         var response = new MqttApplicationMessageBuilder()
-            .WithTopic(CommandTopics.Response(deviceId, requestId))
+            .WithTopic(CommandTopics.Response(_deviceId, requestId))
             .WithPayload(answer.ToResponse())
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        if (activity?.Id is { } traceParent)
-        {
-            response.WithUserProperty("traceparent", Encoding.UTF8.GetBytes(traceParent));
-        }
-
-        await _client.PublishAsync(response.Build(), cancellationToken);
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTraceContext(activity);
+        await _connection.Client.PublishAsync(response.Build(), cancellationToken);
         SimulatorDiagnostics.CommandAnswered(name, answer.Status);
         switch (answer.Action)
         {
@@ -346,38 +333,38 @@ public sealed class VirtualDevice(
 
     private async Task ReportAsync(JsonObject reported, CancellationToken cancellationToken)
     {
-        var clientToken = $"{deviceId}-{Interlocked.Increment(ref _reports)}";
+        var clientToken = $"{_deviceId}-{Interlocked.Increment(ref _reports)}";
         var message = new MqttApplicationMessageBuilder()
-            .WithTopic(ShadowTopics.Update(deviceId))
+            .WithTopic(ShadowTopics.Update(_deviceId))
             .WithPayload(DeviceInbox.Report(reported, clientToken))
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
-        await _client.PublishAsync(message, cancellationToken);
+        await _connection.Client.PublishAsync(message, cancellationToken);
         SimulatorDiagnostics.ShadowReported();
     }
 
     /// <summary>A reboot: offline status, clean disconnect (no will), a pause, then connect again (which reports the state).</summary>
     private async Task RebootAsync(CancellationToken cancellationToken)
     {
-        logger.LogInformation("Device {DeviceId} reboots", deviceId);
+        _logger.LogInformation("Device {DeviceId} reboots", _deviceId);
         await GoodbyeAsync();
         MarkDisconnected();
         await Task.Delay(RebootPause, cancellationToken);
-        await ConnectWithBackoffAsync(cancellationToken);
+        await _connection.ConnectAsync(cancellationToken);
     }
 
     private MqttClientOptions ClientOptions()
     {
-        var host = brokerOverride?.Host ?? _credentials.Host;
-        var port = brokerOverride?.Port ?? _credentials.Port;
+        var host = _brokerOverride?.Host ?? _credentials.Host;
+        var port = _brokerOverride?.Port ?? _credentials.Port;
         return new MqttClientOptionsBuilder()
             .WithTcpServer(host, port)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithClientId(deviceId)
+            .WithClientId(_deviceId)
             .WithCredentials(_credentials.Username, _credentials.Password)
             .WithCleanStart()
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(30))
-            .WithWillTopic(DeviceTopics.Status(deviceId))
+            .WithWillTopic(DeviceTopics.Status(_deviceId))
             .WithWillPayload(Offline)
             .WithWillRetain()
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
@@ -385,7 +372,7 @@ public sealed class VirtualDevice(
     }
 
     private MqttApplicationMessage StatusMessage(byte[] payload) => new MqttApplicationMessageBuilder()
-        .WithTopic(DeviceTopics.Status(deviceId))
+        .WithTopic(DeviceTopics.Status(_deviceId))
         .WithPayload(payload)
         .WithRetainFlag()
         .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
@@ -405,13 +392,13 @@ public sealed class VirtualDevice(
     {
         await GoodbyeAsync();
         MarkDisconnected();
-        _client.Dispose();
+        _connection.Dispose();
         _wake.Dispose();
     }
 
     private async Task GoodbyeAsync()
     {
-        if (!_client.IsConnected)
+        if (!_connection.Client.IsConnected)
         {
             return;
         }
@@ -419,31 +406,13 @@ public sealed class VirtualDevice(
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try
         {
-            await _client.PublishAsync(StatusMessage(Offline), timeout.Token);
-            await _client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token);
+            await _connection.Client.PublishAsync(StatusMessage(Offline), timeout.Token);
         }
         catch (Exception ex)
         {
-            logger.LogWarning("Device {DeviceId} did not disconnect cleanly: {Reason}", deviceId, ex.Message);
-        }
-    }
-
-    /// <summary>After a failed connect sequence (e.g. a refused subscription): start the next attempt from a closed link.</summary>
-    private async Task DropConnectionAsync()
-    {
-        if (!_client.IsConnected)
-        {
-            return;
+            _logger.LogWarning("Device {DeviceId} could not say it goes offline: {Reason}", _deviceId, ex.Message);
         }
 
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await _client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token);
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning("Device {DeviceId} could not close its half-open connection: {Reason}", deviceId, ex.Message);
-        }
+        await _connection.DisconnectAsync("stopped", TimeSpan.FromSeconds(2));
     }
 }

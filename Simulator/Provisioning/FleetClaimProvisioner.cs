@@ -31,15 +31,14 @@ public sealed record ClaimResult(ClaimOutcome Outcome, MqttCredentials? Credenti
 public sealed partial class FleetClaimProvisioner(ILogger<FleetClaimProvisioner> logger)
 {
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly MqttReconnectBackoff Backoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), Spread: 0.2);
 
     public async Task<ClaimResult> ProvisionAsync(
-        string deviceId, string name, MqttConnection broker, string claimPassword, CancellationToken cancellationToken)
+        string deviceId, string name, MqttBrokerAddress broker, string claimPassword, CancellationToken cancellationToken)
     {
         // One password for every attempt: if an answer is lost, a later 409 may well be our own registration.
         var password = NewPassword();
         var unansweredBefore = false;
-        var backoff = TimeSpan.FromSeconds(1);
         for (var attempt = 1; ; attempt++)
         {
             var answer = await TryOnceAsync(deviceId, name, password, broker, claimPassword, attempt, cancellationToken);
@@ -61,8 +60,7 @@ public sealed partial class FleetClaimProvisioner(ILogger<FleetClaimProvisioner>
                     break;
             }
 
-            await Task.Delay(backoff * (0.8 + (Random.Shared.NextDouble() * 0.4)), cancellationToken);
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            await Task.Delay(Backoff.Next(attempt, Random.Shared), cancellationToken);
         }
     }
 
@@ -70,12 +68,27 @@ public sealed partial class FleetClaimProvisioner(ILogger<FleetClaimProvisioner>
 
     /// <summary>One request; null when there was no usable answer (logged), a code otherwise (503 is worth a retry too).</summary>
     private async Task<Answer?> TryOnceAsync(
-        string deviceId, string name, string password, MqttConnection broker, string claimPassword, int attempt, CancellationToken cancellationToken)
+        string deviceId, string name, string password, MqttBrokerAddress broker, string claimPassword, int attempt, CancellationToken cancellationToken)
     {
-        using var client = new MqttClientFactory().CreateMqttClient();
         var clientToken = Guid.NewGuid().ToString("N");
         var answers = Channel.CreateUnbounded<byte[]>();
-        client.ApplicationMessageReceivedAsync += e =>
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer(broker.Host, broker.Port)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithClientId(deviceId)
+            .WithCredentials(ServiceAccounts.FleetClaimUsername, claimPassword)
+            .WithCleanStart()
+            .WithTimeout(TimeSpan.FromSeconds(10))
+            .Build();
+        ResilientMqttClient? self = null;
+        // One attempt a call (the caller retries); disposing it disconnects quietly.
+        await using var connection = self = new ResilientMqttClient($"fleet claim of {deviceId}", () => options, Backoff, logger)
+        {
+            Connected = (_, token) => self!.SubscribeAsync(
+                new MqttClientSubscribeOptionsBuilder().WithTopicFilter(ProvisioningTopics.Response(deviceId), MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+                token),
+        };
+        connection.Client.ApplicationMessageReceivedAsync += e =>
         {
             answers.Writer.TryWrite(System.Buffers.BuffersExtensions.ToArray(e.ApplicationMessage.Payload));
             return Task.CompletedTask;
@@ -83,28 +96,14 @@ public sealed partial class FleetClaimProvisioner(ILogger<FleetClaimProvisioner>
 
         try
         {
-            var options = new MqttClientOptionsBuilder()
-                .WithTcpServer(broker.Host, broker.Port)
-                .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-                .WithClientId(deviceId)
-                .WithCredentials(ServiceAccounts.FleetClaimUsername, claimPassword)
-                .WithCleanStart()
-                .WithTimeout(TimeSpan.FromSeconds(10))
-                .Build();
-            var connected = await client.ConnectAsync(options, cancellationToken);
-            if (connected.ResultCode != MqttClientConnectResultCode.Success)
+            try
+            {
+                await connection.EnsureConnectedAsync(cancellationToken);
+            }
+            catch (MqttConnectException refused)
             {
                 // Disabled or rotated: an administrator has to act; keep asking slowly.
-                LogClaimRefused(deviceId, attempt, connected.ResultCode.ToString());
-                return null;
-            }
-
-            var subscribed = await client.SubscribeAsync(
-                new MqttClientSubscribeOptionsBuilder().WithTopicFilter(ProvisioningTopics.Response(deviceId), MqttQualityOfServiceLevel.AtLeastOnce).Build(),
-                cancellationToken);
-            if (subscribed.Items.Any(item => item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2))
-            {
-                LogClaimRefused(deviceId, attempt, "subscription refused");
+                LogClaimRefused(deviceId, attempt, refused.ResultCode.ToString());
                 return null;
             }
 
@@ -113,7 +112,7 @@ public sealed partial class FleetClaimProvisioner(ILogger<FleetClaimProvisioner>
                 .WithPayload(JsonSerializer.SerializeToUtf8Bytes(new { password, name, clientToken }))
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .Build();
-            await client.PublishAsync(request, cancellationToken);
+            await connection.Client.PublishAsync(request, cancellationToken);
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(AnswerTimeout);
@@ -143,28 +142,6 @@ public sealed partial class FleetClaimProvisioner(ILogger<FleetClaimProvisioner>
             LogNoAnswer(deviceId, attempt, ex.Message);
             return null;
         }
-        finally
-        {
-            await DisconnectQuietlyAsync(client, deviceId);
-        }
-    }
-
-    private async Task DisconnectQuietlyAsync(IMqttClient client, string deviceId)
-    {
-        if (!client.IsConnected)
-        {
-            return;
-        }
-
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token);
-        }
-        catch (Exception ex)
-        {
-            LogDisconnectFailed(deviceId, ex.Message);
-        }
     }
 
     /// <summary>32 random bytes, base64url: the device's own secret, never sent anywhere but its request.</summary>
@@ -178,9 +155,6 @@ public sealed partial class FleetClaimProvisioner(ILogger<FleetClaimProvisioner>
 
     [LoggerMessage(LogLevel.Warning, "The broker refused the fleet claim for {DeviceId} (attempt {Attempt}): {Reason}. Is the claim disabled or rotated? Retrying")]
     private partial void LogClaimRefused(string deviceId, int attempt, string reason);
-
-    [LoggerMessage(LogLevel.Debug, "Device {DeviceId} did not close its claim session cleanly: {Reason}")]
-    private partial void LogDisconnectFailed(string deviceId, string reason);
 
     [LoggerMessage(LogLevel.Warning, "Fleet provisioning of {DeviceId} got no answer (attempt {Attempt}): {Reason}; retrying")]
     private partial void LogNoAnswer(string deviceId, int attempt, string reason);

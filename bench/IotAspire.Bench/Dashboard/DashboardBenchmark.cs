@@ -344,7 +344,7 @@ public sealed class LiveDevicePublisher : IAsyncDisposable
     /// <summary>Unix milliseconds of each sequence number's publish.</summary>
     public ConcurrentDictionary<long, double> SentAt { get; } = new();
 
-    public static async Task<LiveDevicePublisher> ConnectAsync(HttpClient admin, Core.Mqtt.MqttConnection broker, string id, CancellationToken cancellationToken)
+    public static async Task<LiveDevicePublisher> ConnectAsync(HttpClient admin, Core.Mqtt.MqttBrokerAddress broker, string id, CancellationToken cancellationToken)
     {
         var answer = await admin.PostAsJsonAsync("/api/devices", new { id, name = "Bench live device" }, cancellationToken);
         if (answer.StatusCode == System.Net.HttpStatusCode.Conflict)

@@ -16,7 +16,7 @@ public sealed class BenchStack : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
-    private BenchStack(DistributedApplication app, Uri api, MqttConnection broker, string database, string workerPassword, string logFile, RealmTokens tokens)
+    private BenchStack(DistributedApplication app, Uri api, MqttBrokerAddress broker, string database, string workerPassword, string logFile, RealmTokens tokens)
     {
         Tokens = tokens;
         App = app;
@@ -29,7 +29,7 @@ public sealed class BenchStack : IAsyncDisposable
 
     public DistributedApplication App { get; }
     public Uri ApiAddress { get; }
-    public MqttConnection Broker { get; }
+    public MqttBrokerAddress Broker { get; }
     public string DatabaseConnectionString { get; }
     public string WorkerUser => "deviceworker";
     public string WorkerPassword { get; }
@@ -97,7 +97,7 @@ public sealed class BenchStack : IAsyncDisposable
         {
             // The benchmarks call the Api as users do: through the gateway.
             var api = app.GetEndpoint(ResourceNames.Gateway, "http");
-            var broker = MqttConnection.Parse(await app.GetConnectionStringAsync(ResourceNames.Mqtt, timeout.Token));
+            var broker = MqttBrokerAddress.Parse(await app.GetConnectionStringAsync(ResourceNames.Mqtt, timeout.Token));
             var database = await app.GetConnectionStringAsync(ResourceNames.Database, timeout.Token)
                 ?? throw new InvalidOperationException("No iotdb connection string.");
             var identity = app.GetEndpoint(ResourceNames.Identity, "http");

@@ -45,7 +45,7 @@ public sealed class CountingSubscriber : IAsyncDisposable
         }
     }
 
-    public static async Task<CountingSubscriber> ConnectAsync(MqttConnection broker, string username, string password, int qos, CancellationToken cancellationToken)
+    public static async Task<CountingSubscriber> ConnectAsync(MqttBrokerAddress broker, string username, string password, int qos, CancellationToken cancellationToken)
     {
         var subscriber = new CountingSubscriber();
         var options = new MqttClientOptionsBuilder()

@@ -13,7 +13,7 @@ namespace IotAspire.Bench.Ingest;
 public sealed class LoadPublisher(
     IReadOnlyList<(string Id, MqttCredentials Credentials)> devices,
     SimulatorOptions options,
-    MqttConnection broker,
+    MqttBrokerAddress broker,
     HttpClient http,
     DeviceRegistrationClient registration,
     ILoggerFactory loggers) : IDisposable
@@ -22,7 +22,7 @@ public sealed class LoadPublisher(
 
     public SimulatorOptions Options => options;
 
-    public static async Task<LoadPublisher> RegisterAsync(HttpClient http, IngestSettings settings, MqttConnection broker, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<LoadPublisher> RegisterAsync(HttpClient http, IngestSettings settings, MqttBrokerAddress broker, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var options = new SimulatorOptions
         {

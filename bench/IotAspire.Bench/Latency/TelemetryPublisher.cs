@@ -37,7 +37,7 @@ public sealed class TelemetryPublisher : IAsyncDisposable
     public long Failed => Interlocked.Read(ref _failed);
 
     public static async Task<TelemetryPublisher> ConnectAsync(
-        HttpClient http, MqttConnection broker, LatencySettings settings, SentLedger ledger, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpClient http, MqttBrokerAddress broker, LatencySettings settings, SentLedger ledger, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var registration = new DeviceRegistrationClient(http, loggers.CreateLogger<DeviceRegistrationClient>());
         using var gate = new SemaphoreSlim(ConcurrentRegistrations);

@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 using IotAspire.IntegrationTests.Infrastructure;
+using IotAspire.Testing;
 
 namespace IotAspire.IntegrationTests.Archive;
 
@@ -43,7 +42,7 @@ public sealed class S3rverServer : IAsyncDisposable
             Assert.True(install.ExitCode == 0 && File.Exists(bin), $"npm install s3rver failed ({install.ExitCode}): {install.Output}{install.Error}");
         }
 
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var data = Directory.CreateTempSubdirectory("iotaspire-s3rver-").FullName;
         var start = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { bin, "-d", data, "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--configure-bucket", bucket })
@@ -55,7 +54,7 @@ public sealed class S3rverServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new S3rverServer(process, port, bucket, data);
-        await Eventually.ReturnsAsync(() => Task.FromResult(IsListening(port) || process.HasExited), up => up, TimeSpan.FromSeconds(20), "s3rver listening");
+        await Eventually.ReturnsAsync(() => Task.FromResult(LoopbackPorts.IsListening(port) || process.HasExited), up => up, TimeSpan.FromSeconds(20), "s3rver listening");
         Assert.False(process.HasExited, "s3rver exited at start");
         return server;
     }
@@ -79,26 +78,5 @@ public sealed class S3rverServer : IAsyncDisposable
 
         _process.Dispose();
         Directory.Delete(DataFolder, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static bool IsListening(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

@@ -83,7 +83,7 @@ public sealed class ContainersModeFixture : IAsyncLifetime
         }
 
         _tokens = new RealmTokens(App.GetEndpoint(ResourceNames.Identity, "http"), _passwords);
-        var broker = MqttConnection.Parse(await App.GetConnectionStringAsync(ResourceNames.Mqtt, cancellation.Token));
+        var broker = MqttBrokerAddress.Parse(await App.GetConnectionStringAsync(ResourceNames.Mqtt, cancellation.Token));
         Target = new SmokeTarget(App.GetEndpoint(entry, "http"), _tokens, broker.Host, broker.Port,
             async () => await Engine.DockerAsync("restart", "-t", "10", await Engine.ContainerOfAsync(ResourceNames.Mqtt)));
     }

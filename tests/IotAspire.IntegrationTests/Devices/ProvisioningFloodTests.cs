@@ -19,7 +19,7 @@ public sealed class ProvisioningFloodTests(StackFixture stack)
     private const int Requests = 600;
 
     [Fact]
-    public async Task ClaimFlood_FromOneConnection_MostAreRefused429AndTelemetryGoesOn()
+    public async Task ClaimFlood_FromOneConnection_BeyondTheBudgetIsRefused429AndTelemetryGoesOn()
     {
         var device = await DeviceCredentials.RegisterAsync(stack, "during-flood");
         using var publisher = await SequencePublisher.ConnectAsync(stack, device);
@@ -62,9 +62,10 @@ public sealed class ProvisioningFloodTests(StackFixture stack)
         var accepted = answers.Values.Count(code => code == 200);
         var refused = answers.Values.Count(code => code == 429);
         Assert.Equal(Requests, accepted + refused);
-        // The default budget: a burst of 100, then 20 a second.
+        // The default budget: a burst of 100, then 20 a second; everything beyond it is refused (how much that is depends
+        // on how fast this machine gets through the flood, so the bound is computed from the time it took).
         Assert.InRange(accepted, 1, 100 + (20 * elapsed) + 5);
-        Assert.True(refused >= Requests / 2, $"{refused} of {Requests} refused");
+        Assert.True(refused >= Requests - (100 + (20 * elapsed) + 5), $"{refused} of {Requests} refused in {elapsed:0.0} s");
         await claim.DisconnectAsync();
         await publisher.DisconnectAsync();
     }

@@ -50,7 +50,7 @@ public sealed class StackFixture : IAsyncLifetime
             {
                 // A small in-flight limit: every test also goes through the worker's back-pressure path (the crash
                 // test's burst of 3,000 messages far exceeds it), so a stall or a lost message there fails them.
-                resource.WithEnvironment("Mqtt__MaxInFlightMessages", WorkerMaxInFlightMessages.ToString(CultureInfo.InvariantCulture));
+                resource.WithEnvironment("MqttConsumer__MaxInFlightMessages", WorkerMaxInFlightMessages.ToString(CultureInfo.InvariantCulture));
                 // A burst above any single device's test traffic (the crash test's 3,000 messages arrive at once after
                 // the restart), a rate low enough that a flood is cut within seconds.
                 resource.WithEnvironment("DeviceRateLimit__MessagesPerSecond", WorkerRateLimitPerSecond.ToString(CultureInfo.InvariantCulture));
@@ -75,7 +75,7 @@ public sealed class StackFixture : IAsyncLifetime
 
     /// <summary>The fleet claim's current password: a rotation test replaces it (tests of one collection run one at a time).</summary>
     public string FleetClaimPassword { get; internal set; } = NewSecret();
-    public MqttConnection Broker { get; private set; } = null!;
+    public MqttBrokerAddress Broker { get; private set; } = null!;
 
     /// <summary>The broker's TLS listener for devices (endpoint "mqtts") and the CA file devices trust it by.</summary>
     public Uri BrokerTls { get; private set; } = null!;
@@ -119,7 +119,7 @@ public sealed class StackFixture : IAsyncLifetime
         }, ServiceClientSecret);
         Api = Tokens.ClientFor(ApiAddress, "admin");
         AnonymousApi = Tokens.ClientFor(ApiAddress, user: null);
-        Broker = MqttConnection.Parse(await App.GetConnectionStringAsync(ResourceNames.Mqtt, cancellation.Token));
+        Broker = MqttBrokerAddress.Parse(await App.GetConnectionStringAsync(ResourceNames.Mqtt, cancellation.Token));
         BrokerTls = App.GetEndpoint(ResourceNames.Mqtt, DeviceTls.EndpointName);
         BrokerCaFile = DeviceTls.CaFile(App.Services.GetRequiredService<IConfiguration>());
         // Unpooled: a test that restarts PostgreSQL must not find its next check on a connection the restart killed.

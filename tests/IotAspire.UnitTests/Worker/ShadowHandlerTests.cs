@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using IotAspire.Core.Events;
+using IotAspire.Core.Mqtt;
 using IotAspire.Core.Shadows;
 using IotAspire.DeviceWorker.Diagnostics;
 using IotAspire.DeviceWorker.Messaging;
@@ -204,7 +205,7 @@ internal sealed class RepeatingShadowStore(IShadowStore inner) : IShadowStore
     public Task DeleteAsync(string deviceId, CancellationToken cancellationToken) => inner.DeleteAsync(deviceId, cancellationToken);
 }
 
-internal sealed class RecordingDevicePublisher : IDeviceMessagePublisher
+internal sealed class RecordingDevicePublisher : IMqttPublisher
 {
     private readonly ConcurrentQueue<(string Topic, byte[] Payload, bool Retain)> _published = new();
 

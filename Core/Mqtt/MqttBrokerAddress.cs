@@ -4,11 +4,11 @@ namespace IotAspire.Core.Mqtt;
 /// The broker address from <c>ConnectionStrings:mqtt</c>, of the form <c>mqtt://host:port</c>.
 /// Credentials are not part of it: each service has its own account in its options.
 /// </summary>
-public sealed record MqttConnection(string Host, int Port)
+public sealed record MqttBrokerAddress(string Host, int Port)
 {
     public const int DefaultPort = 1883;
 
-    public static MqttConnection Parse(string? connectionString)
+    public static MqttBrokerAddress Parse(string? connectionString)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -22,6 +22,6 @@ public sealed record MqttConnection(string Host, int Port)
             throw new FormatException($"'{connectionString}' is not an MQTT address; expected mqtt://host:port.");
         }
 
-        return new MqttConnection(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? DefaultPort : uri.Port);
+        return new MqttBrokerAddress(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? DefaultPort : uri.Port);
     }
 }
