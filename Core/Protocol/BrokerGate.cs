@@ -1,3 +1,6 @@
+using MQTTnet;
+using MQTTnet.Protocol;
+
 namespace IotAspire.Core.Protocol;
 
 /// <summary>
@@ -10,4 +13,11 @@ public static class BrokerGate
 {
     public const string Topic = "$CONTROL/iotaspire/gate/v1";
     public const string OpenPayload = "open";
+
+    /// <summary>What the worker publishes, once subscribed, to let devices in.</summary>
+    public static MqttApplicationMessage OpenMessage() => new MqttApplicationMessageBuilder()
+        .WithTopic(Topic)
+        .WithPayload(OpenPayload)
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+        .Build();
 }

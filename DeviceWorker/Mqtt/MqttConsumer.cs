@@ -127,11 +127,7 @@ public sealed partial class MqttConsumer : BackgroundService
 
         // Subscribed: devices may come in now. After a broker start the gate kept them out until this point, so that
         // no message was accepted while no shared subscription existed to deliver it to.
-        var opened = await Connection.Client.PublishAsync(new MqttApplicationMessageBuilder()
-            .WithTopic(BrokerGate.Topic)
-            .WithPayload(BrokerGate.OpenPayload)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build(), cancellationToken);
+        var opened = await Connection.Client.PublishAsync(BrokerGate.OpenMessage(), cancellationToken);
         if (!opened.IsSuccess)
         {
             // Another broker (no gate plugin) or a missing ACL: the worker runs on, but a broker restart can lose messages.

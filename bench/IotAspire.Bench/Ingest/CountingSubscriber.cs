@@ -1,4 +1,5 @@
 using IotAspire.Core.Mqtt;
+using IotAspire.Core.Protocol;
 using MQTTnet;
 using MQTTnet.Protocol;
 
@@ -6,7 +7,8 @@ namespace IotAspire.Bench.Ingest;
 
 /// <summary>
 /// The broker-only ceiling's consumer: one MQTTnet connection on devices/+/telemetry at the run's QoS, with the
-/// worker's in-flight window, that only counts (per device, to check it lost nothing either).
+/// worker's in-flight window, that only counts (per device, to check it lost nothing either). It opens the broker's
+/// start gate as the worker does.
 /// </summary>
 public sealed class CountingSubscriber : IAsyncDisposable
 {
@@ -69,6 +71,14 @@ public sealed class CountingSubscriber : IAsyncDisposable
         if ((int)code > 2)
         {
             throw new InvalidOperationException($"The broker refused the subscription: {code}.");
+        }
+
+        // The worker has not run since the broker started, so the broker's start gate still keeps devices out: open it
+        // as the worker would once subscribed (same account).
+        var opened = await subscriber._client.PublishAsync(BrokerGate.OpenMessage(), cancellationToken);
+        if (!opened.IsSuccess)
+        {
+            throw new InvalidOperationException($"The broker refused to open its start gate: {opened.ReasonCode}.");
         }
 
         return subscriber;

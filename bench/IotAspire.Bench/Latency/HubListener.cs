@@ -15,7 +15,7 @@ public sealed class HubListener : IAsyncDisposable
     private readonly HubConnection _connection;
     private readonly SentLedger _ledger;
     private readonly Lock _gate = new();
-    private readonly List<double> _latencies = new(100_000);
+    private readonly List<TimedLatency> _latencies = new(100_000);
     private long _events;
     private long _matched;
     private long _duplicates;
@@ -65,8 +65,8 @@ public sealed class HubListener : IAsyncDisposable
     /// <summary>The first telemetry event without a known seq, to show what shape arrived.</summary>
     public string? FirstUnmatched => _firstUnmatched;
 
-    /// <summary>Latencies (ms) of messages published inside the window, in arrival order.</summary>
-    public List<double> WindowLatencies()
+    /// <summary>Latencies of messages published inside the window, in arrival order.</summary>
+    public List<TimedLatency> WindowLatencies()
     {
         lock (_gate)
         {
@@ -115,7 +115,7 @@ public sealed class HubListener : IAsyncDisposable
                 var milliseconds = Stopwatch.GetElapsedTime(sent.SentAt, arrived).TotalMilliseconds;
                 lock (_gate)
                 {
-                    _latencies.Add(milliseconds);
+                    _latencies.Add(new TimedLatency(sent.SentAt, milliseconds));
                 }
             }
         }
@@ -174,3 +174,6 @@ public sealed class HubListener : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
 }
+
+/// <summary>One message's latency (ms) and when it was published (Stopwatch ticks).</summary>
+public readonly record struct TimedLatency(long SentAt, double Milliseconds);

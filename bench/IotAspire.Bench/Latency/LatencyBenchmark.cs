@@ -40,9 +40,11 @@ public static class LatencyBenchmark
         using var stopPublishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var publishing = publisher.RunAsync(stopPublishing.Token);
         double windowSeconds;
+        long windowStart;
         try
         {
             await ProgressAsync(listener, settings.WarmupSeconds, "warm-up", cancellationToken);
+            windowStart = Stopwatch.GetTimestamp();
             ledger.Measuring = true;
             var window = Stopwatch.StartNew();
             await ProgressAsync(listener, settings.Seconds, "window", cancellationToken);
@@ -62,7 +64,7 @@ public static class LatencyBenchmark
             await Task.Delay(200, cancellationToken);
         }
 
-        var report = LatencyReport.From(settings, windowSeconds, ledger, listener, publisher.Failed);
+        var report = LatencyReport.From(windowSeconds, windowStart, ledger, listener, publisher.Failed);
         report.Print();
         var file = ResultFile.Write(settings.ResultsDirectory, "latency", settings, report);
         Console.WriteLine($"\nwritten {file} (total {total.Elapsed.TotalMinutes:F1} min)");

@@ -19,7 +19,7 @@ public sealed record LatencySettings(
             Devices: args.Int("devices", 100),
             Rate: args.Double("rate", 1000),
             Seconds: args.Int("seconds", 30),
-            WarmupSeconds: args.Int("warmup", 5),
+            WarmupSeconds: args.Int("warmup", 20),
             Qos: args.Int("qos", 1),
             Others: args.Int("others", 2),
             DrainSeconds: args.Int("drain", 10),
