@@ -24,6 +24,7 @@ public static class Extensions
             .AddHttpMessageHandler<ServiceTokenHandler>();
 
         builder.Services.AddSingleton<FleetClaimProvisioner>();
+        builder.Services.AddSingleton<SimulatorDiagnostics>();
         builder.Services.AddHostedService<SimulatorWorker>();
         return builder;
     }

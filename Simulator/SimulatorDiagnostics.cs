@@ -3,74 +3,72 @@ using System.Diagnostics.Metrics;
 
 namespace IotAspire.Simulator;
 
-/// <summary>The simulator's traces and metrics ("IotAspire.Simulator"), and the totals for its periodic summary.</summary>
-public static class SimulatorDiagnostics
+/// <summary>
+/// The simulator's traces and metrics ("IotAspire.Simulator", its Meter from <see cref="IMeterFactory"/> like every
+/// service's), and the totals for its periodic summary and for a load run that counts what its devices sent.
+/// </summary>
+public sealed class SimulatorDiagnostics
 {
     public const string Name = "IotAspire.Simulator";
 
     public static readonly ActivitySource ActivitySource = new(Name);
 
-    private static readonly Meter Meter = new(Name);
+    private readonly Counter<long> _messagesSent;
+    private readonly Counter<long> _publishFailures;
+    private readonly Counter<long> _connects;
+    private readonly Counter<long> _commands;
+    private readonly Counter<long> _shadowReports;
+    private readonly Counter<long> _shadowRejections;
+    private readonly Counter<long> _inboxFailures;
+    private long _sent;
+    private long _failed;
+    private long _connected;
 
-    private static readonly Counter<long> MessagesSentCounter =
-        Meter.CreateCounter<long>("iotaspire.simulator.messages.sent", "{message}", "Telemetry messages the broker accepted.");
-
-    private static readonly Counter<long> PublishFailuresCounter =
-        Meter.CreateCounter<long>("iotaspire.simulator.messages.failed", "{message}", "Telemetry messages that could not be sent.");
-
-    private static readonly Counter<long> ConnectsCounter =
-        Meter.CreateCounter<long>("iotaspire.simulator.connects", "{connect}", "Successful MQTT connects (first and re-connects).");
-
-    private static readonly Counter<long> CommandsCounter =
-        Meter.CreateCounter<long>("iotaspire.simulator.commands", "{command}", "Commands answered, by name and status.");
-
-    private static readonly Counter<long> ShadowReportsCounter =
-        Meter.CreateCounter<long>("iotaspire.simulator.shadow.reports", "{report}", "Reported-state updates sent (on connect and after a delta or command).");
-
-    private static readonly Counter<long> ShadowRejectionsCounter =
-        Meter.CreateCounter<long>("iotaspire.simulator.shadow.rejected", "{report}", "Shadow updates the cloud rejected.");
-
-    private static readonly Counter<long> InboxFailuresCounter =
-        Meter.CreateCounter<long>("iotaspire.simulator.inbox.failures", "{message}", "Received messages the device could not handle.");
-
-    private static long _sent;
-    private static long _failed;
-    private static long _connected;
-
-    static SimulatorDiagnostics() =>
-        Meter.CreateObservableGauge("iotaspire.simulator.devices.connected", () => Interlocked.Read(ref _connected), "{device}",
+    public SimulatorDiagnostics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(Name);
+        const string prefix = "iotaspire.simulator.";
+        _messagesSent = meter.CreateCounter<long>(prefix + "messages.sent", "{message}", "Telemetry messages the broker accepted.");
+        _publishFailures = meter.CreateCounter<long>(prefix + "messages.failed", "{message}", "Telemetry messages that could not be sent.");
+        _connects = meter.CreateCounter<long>(prefix + "connects", "{connect}", "Successful MQTT connects (first and re-connects).");
+        _commands = meter.CreateCounter<long>(prefix + "commands", "{command}", "Commands answered, by name and status.");
+        _shadowReports = meter.CreateCounter<long>(prefix + "shadow.reports", "{report}", "Reported-state updates sent (on connect and after a delta or command).");
+        _shadowRejections = meter.CreateCounter<long>(prefix + "shadow.rejected", "{report}", "Shadow updates the cloud rejected.");
+        _inboxFailures = meter.CreateCounter<long>(prefix + "inbox.failures", "{message}", "Received messages the device could not handle.");
+        meter.CreateObservableGauge(prefix + "devices.connected", () => Interlocked.Read(ref _connected), "{device}",
             "Virtual devices connected to the broker.");
+    }
 
-    public static long Sent => Interlocked.Read(ref _sent);
-    public static long Failed => Interlocked.Read(ref _failed);
-    public static long Connected => Interlocked.Read(ref _connected);
+    public long Sent => Interlocked.Read(ref _sent);
+    public long Failed => Interlocked.Read(ref _failed);
+    public long Connected => Interlocked.Read(ref _connected);
 
-    public static void MessageSent()
+    public void MessageSent()
     {
         Interlocked.Increment(ref _sent);
-        MessagesSentCounter.Add(1);
+        _messagesSent.Add(1);
     }
 
-    public static void PublishFailed()
+    public void PublishFailed()
     {
         Interlocked.Increment(ref _failed);
-        PublishFailuresCounter.Add(1);
+        _publishFailures.Add(1);
     }
 
-    public static void DeviceConnected()
+    public void DeviceConnected()
     {
         Interlocked.Increment(ref _connected);
-        ConnectsCounter.Add(1);
+        _connects.Add(1);
     }
 
-    public static void CommandAnswered(string name, int status) =>
-        CommandsCounter.Add(1, new KeyValuePair<string, object?>("command", name), new KeyValuePair<string, object?>("status", status));
+    public void CommandAnswered(string name, int status) =>
+        _commands.Add(1, new KeyValuePair<string, object?>("command", name), new KeyValuePair<string, object?>("status", status));
 
-    public static void ShadowReported() => ShadowReportsCounter.Add(1);
+    public void ShadowReported() => _shadowReports.Add(1);
 
-    public static void ShadowRejected() => ShadowRejectionsCounter.Add(1);
+    public void ShadowRejected() => _shadowRejections.Add(1);
 
-    public static void InboxFailed() => InboxFailuresCounter.Add(1);
+    public void InboxFailed() => _inboxFailures.Add(1);
 
-    public static void DeviceDisconnected() => Interlocked.Decrement(ref _connected);
+    public void DeviceDisconnected() => Interlocked.Decrement(ref _connected);
 }

@@ -17,6 +17,7 @@ public sealed class SimulatorWorker(
     IConfiguration configuration,
     DeviceRegistrationClient registration,
     FleetClaimProvisioner provisioner,
+    SimulatorDiagnostics diagnostics,
     ILoggerFactory loggerFactory,
     ILogger<SimulatorWorker> logger) : BackgroundService
 {
@@ -71,7 +72,7 @@ public sealed class SimulatorWorker(
 
             // The credentials live with the device from here on: reconnects and reboots never provision again.
             await using var device = new VirtualDevice(
-                deviceId, credentials, broker, settings, registration, loggerFactory.CreateLogger<VirtualDevice>());
+                deviceId, credentials, broker, settings, registration, diagnostics, loggerFactory.CreateLogger<VirtualDevice>());
             var startDelay = period * index / settings.Devices;
             await device.RunAsync(period, startDelay, stoppingToken);
         }
@@ -134,11 +135,11 @@ public sealed class SimulatorWorker(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var sent = SimulatorDiagnostics.Sent;
+                var sent = diagnostics.Sent;
                 logger.LogInformation(
                     "Simulator: {Connected}/{Devices} devices connected, {Sent} messages sent ({Rate:F1}/s over the last {Seconds} s), {Failed} failed",
-                    SimulatorDiagnostics.Connected, deviceCount, sent, (sent - lastSent) / SummaryInterval.TotalSeconds,
-                    SummaryInterval.TotalSeconds, SimulatorDiagnostics.Failed);
+                    diagnostics.Connected, deviceCount, sent, (sent - lastSent) / SummaryInterval.TotalSeconds,
+                    SummaryInterval.TotalSeconds, diagnostics.Failed);
                 lastSent = sent;
             }
         }

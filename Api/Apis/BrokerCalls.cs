@@ -10,7 +10,7 @@ internal static class BrokerCalls
     /// <param name="operation">What was attempted, for the log ("disable the broker account of device dev-1").</param>
     /// <param name="detail">The answer's detail: the state the caller is left in.</param>
     public static async Task<ProblemHttpResult?> TryAsync(
-        Func<Task> call, string operation, string detail, ILogger logger, CancellationToken cancellationToken)
+        Func<Task> call, string operation, string detail, ApiDiagnostics diagnostics, ILogger logger, CancellationToken cancellationToken)
     {
         try
         {
@@ -19,7 +19,7 @@ internal static class BrokerCalls
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            ApiDiagnostics.BrokerFailures.Add(1);
+            diagnostics.BrokerFailures.Add(1);
             logger.LogError(ex, "The broker call failed: could not {Operation}", operation);
             return ApiProblems.BrokerUnavailable(detail);
         }

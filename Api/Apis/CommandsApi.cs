@@ -85,7 +85,7 @@ public static class CommandsApi
         var payload = request?.Payload is { } given ? JsonSerializer.SerializeToUtf8Bytes(given) : "{}"u8.ToArray();
         using var pending = services.Pending.Register(id, requestId);
         await services.Mqtt.PublishCommandAsync(id, name, requestId, payload, cancellationToken);
-        ApiDiagnostics.CommandsSent.Add(1);
+        services.Diagnostics.CommandsSent.Add(1);
 
         CommandResult? answer;
         try
@@ -94,7 +94,7 @@ public static class CommandsApi
         }
         catch (TimeoutException)
         {
-            ApiDiagnostics.CommandsTimedOut.Add(1);
+            services.Diagnostics.CommandsTimedOut.Add(1);
             return ApiProblems.Problem(StatusCodes.Status504GatewayTimeout, "Device did not answer",
                 $"The device '{id}' did not answer the command '{name}' (request {requestId}) within {timeoutSeconds} s.");
         }
@@ -113,8 +113,10 @@ public static class CommandsApi
 public sealed record CommandRequest(JsonElement? Payload, int? TimeoutSeconds);
 
 /// <summary>What the command handler needs from DI, bound with [AsParameters].</summary>
-public sealed class CommandServices(PresenceReader presence, DeviceStore devices, PendingCommands pending, ApiMqttConnection mqtt)
+public sealed class CommandServices(
+    PresenceReader presence, DeviceStore devices, PendingCommands pending, ApiMqttConnection mqtt, ApiDiagnostics diagnostics)
 {
+    public ApiDiagnostics Diagnostics { get; } = diagnostics;
     public PresenceReader Presence { get; } = presence;
     public DeviceStore Devices { get; } = devices;
     public PendingCommands Pending { get; } = pending;

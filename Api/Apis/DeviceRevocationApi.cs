@@ -61,6 +61,7 @@ public static class DeviceRevocationApi
                 () => services.Broker.DisableDeviceAsync(id, cancellationToken),
                 $"disable the broker account of device {id}",
                 "The device's MQTT account could not be disabled; the device is not revoked. Try again.",
+                services.Diagnostics,
                 services.Logger,
                 cancellationToken) is { } failure)
         {
@@ -99,6 +100,7 @@ public static class DeviceRevocationApi
                 () => services.Broker.UpsertDeviceAsync(id, password, cancellationToken),
                 $"re-enable the broker account of device {id}",
                 "The device's MQTT account could not be re-enabled; the device stays revoked. Try again.",
+                services.Diagnostics,
                 services.Logger,
                 cancellationToken) is { } failure)
         {

@@ -88,11 +88,11 @@ public static class DevicesApi
             case DeviceRegistrationStatus.Refused:
                 return ApiProblems.BadRequest("Invalid device id", $"'{id}' names a broker account that is not a device's; it cannot be registered.");
             case DeviceRegistrationStatus.BrokerUnavailable:
-                ApiDiagnostics.BrokerFailures.Add(1);
+                services.Diagnostics.BrokerFailures.Add(1);
                 return ApiProblems.BrokerUnavailable("The device's MQTT account could not be created; nothing was registered. Try again later.");
         }
 
-        ApiDiagnostics.DevicesRegistered.Add(1);
+        services.Diagnostics.DevicesRegistered.Add(1);
         services.Logger.LogInformation("Registered device {DeviceId}", id);
         var device = registration.Device!;
         return TypedResults.Created($"/api/devices/{Uri.EscapeDataString(id)}",
@@ -128,13 +128,14 @@ public static class DevicesApi
                 () => services.Broker.UpsertDeviceAsync(id, password, cancellationToken),
                 $"set new credentials for device {id}",
                 "The device's new MQTT password could not be set; the old one still works. Try again later.",
+                services.Diagnostics,
                 services.Logger,
                 cancellationToken) is { } failure)
         {
             return failure;
         }
 
-        ApiDiagnostics.CredentialsRotated.Add(1);
+        services.Diagnostics.CredentialsRotated.Add(1);
         services.Logger.LogInformation("Issued new credentials for device {DeviceId}", id);
         return TypedResults.Ok(new DeviceCredentials(id, services.Credentials(id, password)));
     }
@@ -227,8 +228,14 @@ public static class DevicesApi
 
 /// <summary>What the device handlers need from DI, bound with [AsParameters].</summary>
 public sealed class DeviceServices(
-    DeviceStore store, DeviceRegistrar registrar, IBrokerAccounts broker, MqttPublicEndpoint endpoint, ILogger<DeviceServices> logger)
+    DeviceStore store,
+    DeviceRegistrar registrar,
+    IBrokerAccounts broker,
+    MqttPublicEndpoint endpoint,
+    ApiDiagnostics diagnostics,
+    ILogger<DeviceServices> logger)
 {
+    public ApiDiagnostics Diagnostics { get; } = diagnostics;
     public DeviceStore Store { get; } = store;
     public DeviceRegistrar Registrar { get; } = registrar;
     public IBrokerAccounts Broker { get; } = broker;

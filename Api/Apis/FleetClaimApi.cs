@@ -39,11 +39,15 @@ public static class FleetClaimApi
     }
 
     public static async Task<Results<Ok<FleetClaimCredentials>, ProblemHttpResult>> RotateFleetClaim(
-        IBrokerAccounts broker, MqttPublicEndpoint endpoint, ILogger<FleetClaimCredentials> logger, CancellationToken cancellationToken)
+        IBrokerAccounts broker,
+        MqttPublicEndpoint endpoint,
+        ApiDiagnostics diagnostics,
+        ILogger<FleetClaimCredentials> logger,
+        CancellationToken cancellationToken)
     {
         var password = DevicesApi.NewPassword();
         if (await TryAsync(() => broker.SetServicePasswordAsync(ServiceAccounts.FleetClaimUsername, password, cancellationToken),
-                "rotate", logger, cancellationToken) is { } failure)
+                "rotate", diagnostics, logger, cancellationToken) is { } failure)
         {
             return failure;
         }
@@ -54,10 +58,10 @@ public static class FleetClaimApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DisableFleetClaim(
-        IBrokerAccounts broker, ILogger<FleetClaimCredentials> logger, CancellationToken cancellationToken)
+        IBrokerAccounts broker, ApiDiagnostics diagnostics, ILogger<FleetClaimCredentials> logger, CancellationToken cancellationToken)
     {
         if (await TryAsync(() => broker.DisableServiceAsync(ServiceAccounts.FleetClaimUsername, cancellationToken),
-                "disable", logger, cancellationToken) is { } failure)
+                "disable", diagnostics, logger, cancellationToken) is { } failure)
         {
             return failure;
         }
@@ -67,10 +71,10 @@ public static class FleetClaimApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> EnableFleetClaim(
-        IBrokerAccounts broker, ILogger<FleetClaimCredentials> logger, CancellationToken cancellationToken)
+        IBrokerAccounts broker, ApiDiagnostics diagnostics, ILogger<FleetClaimCredentials> logger, CancellationToken cancellationToken)
     {
         if (await TryAsync(() => broker.EnableServiceAsync(ServiceAccounts.FleetClaimUsername, cancellationToken),
-                "enable", logger, cancellationToken) is { } failure)
+                "enable", diagnostics, logger, cancellationToken) is { } failure)
         {
             return failure;
         }
@@ -79,8 +83,10 @@ public static class FleetClaimApi
         return TypedResults.NoContent();
     }
 
-    private static Task<ProblemHttpResult?> TryAsync(Func<Task> call, string action, ILogger logger, CancellationToken cancellationToken) =>
-        BrokerCalls.TryAsync(call, $"{action} the fleet claim", $"The broker did not {action} the fleet claim; nothing changed. Try again.", logger, cancellationToken);
+    private static Task<ProblemHttpResult?> TryAsync(
+        Func<Task> call, string action, ApiDiagnostics diagnostics, ILogger logger, CancellationToken cancellationToken) =>
+        BrokerCalls.TryAsync(call, $"{action} the fleet claim", $"The broker did not {action} the fleet claim; nothing changed. Try again.",
+            diagnostics, logger, cancellationToken);
 }
 
 /// <summary>Answer to a fleet claim rotation: the claim's new MQTT credentials (shown once).</summary>

@@ -137,11 +137,11 @@ public static class ShadowApi
         var result = await services.Shadows.UpdateAsync(id, update, work.Token);
         if (result.Error is { } error)
         {
-            ApiDiagnostics.ShadowUpdatesRejected.Add(1);
+            services.Diagnostics.ShadowUpdatesRejected.Add(1);
             return ApiProblems.ShadowRejected(error);
         }
 
-        ApiDiagnostics.ShadowUpdates.Add(1);
+        services.Diagnostics.ShadowUpdates.Add(1);
         http.Response.Headers.ETag = ShadowConditions.ETag(result.State!.Version);
         try
         {
@@ -151,7 +151,7 @@ public static class ShadowApi
         {
             // Stored, so answered as accepted all the same. The retained delta is repaired in the background, and the
             // device can always shadow/get; the failure is logged and counted.
-            ApiDiagnostics.ShadowNotificationsFailed.Add(1);
+            services.Diagnostics.ShadowNotificationsFailed.Add(1);
             services.Logger.LogError(ex, "Shadow of {DeviceId} updated to version {Version} but its messages could not all be published", id, result.State.Version);
         }
 
@@ -171,8 +171,14 @@ public static class ShadowApi
 
 /// <summary>What the shadow update needs from DI, bound with [AsParameters].</summary>
 public sealed class ShadowServices(
-    IShadowStore shadows, DeviceStore devices, ShadowNotifier notifier, IHostApplicationLifetime lifetime, ILogger<ShadowServices> logger)
+    IShadowStore shadows,
+    DeviceStore devices,
+    ShadowNotifier notifier,
+    IHostApplicationLifetime lifetime,
+    ApiDiagnostics diagnostics,
+    ILogger<ShadowServices> logger)
 {
+    public ApiDiagnostics Diagnostics { get; } = diagnostics;
     public IHostApplicationLifetime Lifetime { get; } = lifetime;
     public ILogger<ShadowServices> Logger { get; } = logger;
     public IShadowStore Shadows { get; } = shadows;

@@ -48,6 +48,7 @@ public static class TelemetryApi
         [Description("Keyset cursor: a series' 'next' (or an ISO-8601 time). Only with one metric, and no interval or interval=raw.")] string? after,
         TelemetryReader store,
         TimeProvider timeProvider,
+        ApiDiagnostics diagnostics,
         CancellationToken cancellationToken)
     {
         if (!DeviceId.IsValid(id))
@@ -81,7 +82,7 @@ public static class TelemetryApi
 
         var resolutionName = TelemetryResolutions.Name(resolution);
         Activity.Current?.SetTag("iot.telemetry.resolution", resolutionName);
-        ApiDiagnostics.TelemetryQueries.Add(1, new KeyValuePair<string, object?>("iot.telemetry.resolution", resolutionName));
+        diagnostics.TelemetryQueries.Add(1, new KeyValuePair<string, object?>("iot.telemetry.resolution", resolutionName));
         return new TelemetryJsonResult(new TelemetryResponse(id, query.Range.From, query.Range.To, resolution, series));
     }
 

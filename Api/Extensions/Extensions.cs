@@ -42,6 +42,7 @@ public static class Extensions
             services.GetRequiredService<IConfiguration>().GetConnectionString(ResourceNames.Mqtt)));
 
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ApiDiagnostics>();
         builder.Services.AddSingleton<DeviceStore>();
         builder.Services.AddSingleton<DeviceRegistrar>(); // Shared with the worker's fleet provisioning.
         builder.Services.AddSingleton<TelemetryReader>();

@@ -3,51 +3,57 @@ using System.Diagnostics.Metrics;
 
 namespace IotAspire.Api.Infrastructure;
 
-/// <summary>The Api's own traces and metrics ("IotAspire.Api", exported by ServiceDefaults' wildcard).</summary>
-public static class ApiDiagnostics
+/// <summary>
+/// The Api's own traces and metrics ("IotAspire.Api", exported by ServiceDefaults' wildcard): one singleton, its Meter
+/// from <see cref="IMeterFactory"/> like every service's, so that tests can listen to one host's instruments alone.
+/// </summary>
+public sealed class ApiDiagnostics
 {
     public const string Name = "IotAspire.Api";
 
     public static readonly ActivitySource ActivitySource = new(Name);
 
-    private static readonly Meter Meter = new(Name);
+    public ApiDiagnostics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(Name);
+        DevicesRegistered = meter.CreateCounter<long>("iotaspire.api.devices.registered", "{device}", "Devices registered.");
+        CredentialsRotated = meter.CreateCounter<long>("iotaspire.api.devices.credentials_rotated", "{device}", "Device passwords replaced.");
+        BrokerFailures = meter.CreateCounter<long>("iotaspire.api.broker.failures", "{failure}", "Broker account operations that failed.");
+        DatabaseReadRetries = meter.CreateCounter<long>("iotaspire.api.database.read_retries", "{request}", "GET requests run again after they met a dead pooled database connection.");
+        TelemetryQueries = meter.CreateCounter<long>("iotaspire.api.telemetry.queries", "{query}", "Telemetry queries answered, by resolution (tag iot.telemetry.resolution).");
+        ShadowUpdates = meter.CreateCounter<long>("iotaspire.api.shadow.updates", "{update}", "Shadow updates of desired accepted.");
+        ShadowUpdatesRejected = meter.CreateCounter<long>("iotaspire.api.shadow.rejected", "{update}", "Shadow updates rejected (version, size, depth, format).");
+        ShadowNotificationsFailed = meter.CreateCounter<long>("iotaspire.api.shadow.notifications_failed", "{update}", "Stored shadow updates whose MQTT notification failed.");
+        CommandsSent = meter.CreateCounter<long>("iotaspire.api.commands.sent", "{command}", "Commands published to devices.");
+        CommandsTimedOut = meter.CreateCounter<long>("iotaspire.api.commands.timed_out", "{command}", "Commands the device did not answer in time.");
+        CommandResponsesMatched = meter.CreateCounter<long>("iotaspire.api.commands.responses", "{response}", "Command answers matched to a request of this replica.");
+        MqttConnectFailures = meter.CreateCounter<long>("iotaspire.api.mqtt.connect_failures", "{failure}", "Failed attempts to connect to the broker.");
+        MqttPublishFailures = meter.CreateCounter<long>("iotaspire.api.mqtt.publish_failures", "{failure}", "Publishes the broker refused or that failed.");
+    }
 
-    public static readonly Counter<long> DevicesRegistered =
-        Meter.CreateCounter<long>("iotaspire.api.devices.registered", "{device}", "Devices registered.");
+    public Counter<long> DevicesRegistered { get; }
 
-    public static readonly Counter<long> CredentialsRotated =
-        Meter.CreateCounter<long>("iotaspire.api.devices.credentials_rotated", "{device}", "Device passwords replaced.");
+    public Counter<long> CredentialsRotated { get; }
 
-    public static readonly Counter<long> BrokerFailures =
-        Meter.CreateCounter<long>("iotaspire.api.broker.failures", "{failure}", "Broker account operations that failed.");
+    public Counter<long> BrokerFailures { get; }
 
-    public static readonly Counter<long> DatabaseReadRetries =
-        Meter.CreateCounter<long>("iotaspire.api.database.read_retries", "{request}", "GET requests run again after they met a dead pooled database connection.");
+    public Counter<long> DatabaseReadRetries { get; }
 
-    public static readonly Counter<long> TelemetryQueries =
-        Meter.CreateCounter<long>("iotaspire.api.telemetry.queries", "{query}", "Telemetry queries answered, by resolution (tag iot.telemetry.resolution).");
+    public Counter<long> TelemetryQueries { get; }
 
-    public static readonly Counter<long> ShadowUpdates =
-        Meter.CreateCounter<long>("iotaspire.api.shadow.updates", "{update}", "Shadow updates of desired accepted.");
+    public Counter<long> ShadowUpdates { get; }
 
-    public static readonly Counter<long> ShadowUpdatesRejected =
-        Meter.CreateCounter<long>("iotaspire.api.shadow.rejected", "{update}", "Shadow updates rejected (version, size, depth, format).");
+    public Counter<long> ShadowUpdatesRejected { get; }
 
-    public static readonly Counter<long> ShadowNotificationsFailed =
-        Meter.CreateCounter<long>("iotaspire.api.shadow.notifications_failed", "{update}", "Stored shadow updates whose MQTT notification failed.");
+    public Counter<long> ShadowNotificationsFailed { get; }
 
-    public static readonly Counter<long> CommandsSent =
-        Meter.CreateCounter<long>("iotaspire.api.commands.sent", "{command}", "Commands published to devices.");
+    public Counter<long> CommandsSent { get; }
 
-    public static readonly Counter<long> CommandsTimedOut =
-        Meter.CreateCounter<long>("iotaspire.api.commands.timed_out", "{command}", "Commands the device did not answer in time.");
+    public Counter<long> CommandsTimedOut { get; }
 
-    public static readonly Counter<long> CommandResponsesMatched =
-        Meter.CreateCounter<long>("iotaspire.api.commands.responses", "{response}", "Command answers matched to a request of this replica.");
+    public Counter<long> CommandResponsesMatched { get; }
 
-    public static readonly Counter<long> MqttConnectFailures =
-        Meter.CreateCounter<long>("iotaspire.api.mqtt.connect_failures", "{failure}", "Failed attempts to connect to the broker.");
+    public Counter<long> MqttConnectFailures { get; }
 
-    public static readonly Counter<long> MqttPublishFailures =
-        Meter.CreateCounter<long>("iotaspire.api.mqtt.publish_failures", "{failure}", "Publishes the broker refused or that failed.");
+    public Counter<long> MqttPublishFailures { get; }
 }

@@ -25,7 +25,7 @@ public static partial class DatabaseReadRetry
         catch (NpgsqlException ex) when (DeadConnections.IsDeadConnection(ex) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             context.RequestServices.GetRequiredService<NpgsqlDataSource>().Clear();
-            ApiDiagnostics.DatabaseReadRetries.Add(1);
+            context.RequestServices.GetRequiredService<ApiDiagnostics>().DatabaseReadRetries.Add(1);
             LogRetrying(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseReadRetry)),
                 ex, context.Request.Path);
             await next(context);

@@ -22,12 +22,19 @@ public sealed partial class ApiMqttConnection : BackgroundService, IMqttPublishe
     private static readonly TimeSpan PublishWait = TimeSpan.FromSeconds(5);
 
     private readonly PendingCommands _pending;
+    private readonly ApiDiagnostics _diagnostics;
     private readonly ILogger<ApiMqttConnection> _logger;
 
-    public ApiMqttConnection(IConfiguration configuration, IOptions<MqttServiceOptions> options, PendingCommands pending, ILogger<ApiMqttConnection> logger)
+    public ApiMqttConnection(
+        IConfiguration configuration,
+        IOptions<MqttServiceOptions> options,
+        PendingCommands pending,
+        ApiDiagnostics diagnostics,
+        ILogger<ApiMqttConnection> logger)
     {
         var settings = options.Value;
         _pending = pending;
+        _diagnostics = diagnostics;
         _logger = logger;
         ClientId = $"{settings.ClientId}-{Guid.NewGuid().ToString("N")[..12]}";
         var address = MqttBrokerAddress.Parse(configuration.GetConnectionString(ResourceNames.Mqtt));
@@ -47,7 +54,7 @@ public sealed partial class ApiMqttConnection : BackgroundService, IMqttPublishe
             Connected = (_, token) => Connection!.SubscribeAsync(
                 new MqttClientSubscribeOptionsBuilder().WithTopicFilter(CommandTopics.ResponseFilter, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
                 token),
-            ConnectFailed = _ => ApiDiagnostics.MqttConnectFailures.Add(1),
+            ConnectFailed = _ => diagnostics.MqttConnectFailures.Add(1),
         };
         Connection.Client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
     }
@@ -96,13 +103,13 @@ public sealed partial class ApiMqttConnection : BackgroundService, IMqttPublishe
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            ApiDiagnostics.MqttPublishFailures.Add(1);
+            _diagnostics.MqttPublishFailures.Add(1);
             throw new MqttUnavailableException($"Publishing to {message.Topic} failed: {ex.Message}", ex);
         }
 
         if (!result.IsSuccess)
         {
-            ApiDiagnostics.MqttPublishFailures.Add(1);
+            _diagnostics.MqttPublishFailures.Add(1);
             throw new MqttUnavailableException($"The broker refused the message on {message.Topic}: {result.ReasonCode} {result.ReasonString}");
         }
     }
@@ -119,7 +126,7 @@ public sealed partial class ApiMqttConnection : BackgroundService, IMqttPublishe
         // Another replica's request is normal with several replicas: every replica sees every response.
         if (_pending.TryComplete(deviceId, requestId, e.ApplicationMessage.Payload))
         {
-            ApiDiagnostics.CommandResponsesMatched.Add(1);
+            _diagnostics.CommandResponsesMatched.Add(1);
         }
 
         return Task.CompletedTask;

@@ -34,6 +34,7 @@ public sealed class VirtualDevice : IAsyncDisposable
     private readonly MqttBrokerAddress? _brokerOverride;
     private readonly SimulatorOptions _options;
     private readonly DeviceRegistrationClient _registration;
+    private readonly SimulatorDiagnostics _diagnostics;
     private readonly ILogger _logger;
     private readonly ResilientMqttClient _connection;
     private readonly TelemetryGenerator _generator;
@@ -57,8 +58,10 @@ public sealed class VirtualDevice : IAsyncDisposable
         MqttBrokerAddress? brokerOverride,
         SimulatorOptions options,
         DeviceRegistrationClient registration,
+        SimulatorDiagnostics diagnostics,
         ILogger logger)
     {
+        _diagnostics = diagnostics;
         _deviceId = deviceId;
         _brokerOverride = brokerOverride;
         _options = options;
@@ -181,18 +184,18 @@ public sealed class VirtualDevice : IAsyncDisposable
             if (result.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers)
             {
                 Interlocked.Increment(ref _messagesSent);
-                SimulatorDiagnostics.MessageSent();
+                _diagnostics.MessageSent();
                 return;
             }
 
-            SimulatorDiagnostics.PublishFailed();
+            _diagnostics.PublishFailed();
             activity?.SetStatus(ActivityStatusCode.Error, result.ReasonString);
             _logger.LogWarning("Broker refused telemetry of {DeviceId}: {ReasonCode} {Reason}", _deviceId, result.ReasonCode, result.ReasonString);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // Usually the connection dropped: the loop notices and reconnects.
-            SimulatorDiagnostics.PublishFailed();
+            _diagnostics.PublishFailed();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             _logger.LogWarning("Publishing telemetry of {DeviceId} failed: {Reason}", _deviceId, ex.Message);
         }
@@ -207,7 +210,7 @@ public sealed class VirtualDevice : IAsyncDisposable
         }
 
         await _connection.Client.PublishAsync(StatusMessage(Online), cancellationToken);
-        SimulatorDiagnostics.DeviceConnected();
+        _diagnostics.DeviceConnected();
         _countedAsConnected = true;
         if (_options.Interactive)
         {
@@ -249,7 +252,7 @@ public sealed class VirtualDevice : IAsyncDisposable
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     // One bad message (or a dropped link while answering) must not stop the device.
-                    SimulatorDiagnostics.InboxFailed();
+                    _diagnostics.InboxFailed();
                     _logger.LogWarning(ex, "Device {DeviceId} could not handle a message on {Topic}", _deviceId, message.Topic);
                 }
             }
@@ -272,7 +275,7 @@ public sealed class VirtualDevice : IAsyncDisposable
         }
         else if (message.Topic == ShadowTopics.UpdateRejected(_deviceId))
         {
-            SimulatorDiagnostics.ShadowRejected();
+            _diagnostics.ShadowRejected();
             _logger.LogWarning("The shadow of {DeviceId} rejected a report: {Error}", _deviceId, Encoding.UTF8.GetString(message.Payload));
         }
     }
@@ -316,7 +319,7 @@ public sealed class VirtualDevice : IAsyncDisposable
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithTraceContext(activity);
         await _connection.Client.PublishAsync(response.Build(), cancellationToken);
-        SimulatorDiagnostics.CommandAnswered(name, answer.Status);
+        _diagnostics.CommandAnswered(name, answer.Status);
         switch (answer.Action)
         {
             case CommandAction.ReportInterval:
@@ -340,7 +343,7 @@ public sealed class VirtualDevice : IAsyncDisposable
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
         await _connection.Client.PublishAsync(message, cancellationToken);
-        SimulatorDiagnostics.ShadowReported();
+        _diagnostics.ShadowReported();
     }
 
     /// <summary>A reboot: offline status, clean disconnect (no will), a pause, then connect again (which reports the state).</summary>
@@ -383,7 +386,7 @@ public sealed class VirtualDevice : IAsyncDisposable
         if (_countedAsConnected)
         {
             _countedAsConnected = false;
-            SimulatorDiagnostics.DeviceDisconnected();
+            _diagnostics.DeviceDisconnected();
         }
     }
 

@@ -72,7 +72,7 @@ public static class IngestBenchmark
     {
         Console.WriteLine("\n(a) broker only: publisher -> mosquitto -> counting subscriber (worker not running)");
         await using var counter = await CountingSubscriber.ConnectAsync(stack.Broker, stack.WorkerUser, stack.WorkerPassword, settings.Qos, cancellationToken);
-        var failedBefore = SimulatorFailures();
+        var failedBefore = publisher.Diagnostics.Failed;
         var run = publisher.Start();
         LoadWindow window;
         IReadOnlyDictionary<string, double> cpuUse;
@@ -96,7 +96,7 @@ public static class IngestBenchmark
         var received = counter.PerDevice;
         var lost = sent.Sum(d => Math.Max(0, d.Value - received.GetValueOrDefault(d.Key)));
         var extra = sent.Sum(d => Math.Max(0, received.GetValueOrDefault(d.Key) - d.Value));
-        return new BrokerOnlyResult(window, totalSent, counter.Received, lost, extra, SimulatorFailures() - failedBefore, drain.Seconds, cpuUse);
+        return new BrokerOnlyResult(window, totalSent, counter.Received, lost, extra, publisher.Diagnostics.Failed - failedBefore, drain.Seconds, cpuUse);
     }
 
     private static async Task<WholeStackResult> WholeStackAsync(
@@ -111,7 +111,7 @@ public static class IngestBenchmark
 
         await using var probe = new CommitProbe(stack.DatabaseConnectionString);
         var baseline = await probe.InsertedRowsAsync(cancellationToken);
-        var failedBefore = SimulatorFailures();
+        var failedBefore = publisher.Diagnostics.Failed;
         long maxRss = 0;
         async Task<long> ObserveAsync(CancellationToken ct)
         {
@@ -152,7 +152,7 @@ public static class IngestBenchmark
         var verifying = Stopwatch.StartNew();
         var verification = await VerifyAsync(probe, settings, sent, cancellationToken);
         Console.WriteLine($"  verified in {verifying.Elapsed.TotalSeconds:F1} s");
-        return new WholeStackResult(window, totalSent, SimulatorFailures() - failedBefore, drain.Seconds, drain.Reached, endToEndSeconds,
+        return new WholeStackResult(window, totalSent, publisher.Diagnostics.Failed - failedBefore, drain.Seconds, drain.Reached, endToEndSeconds,
             drain.Observed, verification, cpuUse, workerPid, peakRss, maxRss);
     }
 
@@ -181,5 +181,4 @@ public static class IngestBenchmark
             mismatchedDevices, duplicates, deadLetters, rollup1m, rollup1h, totals.RollupMinutesBehind, totals.SeriesWithStaleLatest);
     }
 
-    private static long SimulatorFailures() => Simulator.SimulatorDiagnostics.Failed;
 }

@@ -2,6 +2,8 @@ using IotAspire.Core.Mqtt;
 using IotAspire.Simulator;
 using IotAspire.Simulator.Api;
 using IotAspire.Simulator.Devices;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace IotAspire.Bench.Ingest;
@@ -21,6 +23,10 @@ public sealed class LoadPublisher(
     private const int ConcurrentRegistrations = 16;
 
     public SimulatorOptions Options => options;
+
+    /// <summary>The devices' counters, as the Simulator keeps them (its Meter from a factory of our own: no host here).</summary>
+    public SimulatorDiagnostics Diagnostics { get; } =
+        new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
 
     public static async Task<LoadPublisher> RegisterAsync(HttpClient http, IngestSettings settings, MqttBrokerAddress broker, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -62,11 +68,12 @@ public sealed class LoadPublisher(
         var period = options.MessagePeriod;
         var running = devices.Select((device, index) =>
         {
-            var virtualDevice = new VirtualDevice(device.Id, device.Credentials, broker, options, registration, loggers.CreateLogger<VirtualDevice>());
+            var virtualDevice = new VirtualDevice(
+                device.Id, device.Credentials, broker, options, registration, Diagnostics, loggers.CreateLogger<VirtualDevice>());
             var startDelay = period * index / devices.Count;
             return (device.Id, virtualDevice, RunAsync(virtualDevice, period, startDelay, stop.Token));
         }).ToList();
-        return new PublishRun(running, stop);
+        return new PublishRun(running, stop, Diagnostics);
     }
 
     private static async Task RunAsync(VirtualDevice device, TimeSpan period, TimeSpan startDelay, CancellationToken cancellationToken)
@@ -86,11 +93,12 @@ public sealed class LoadPublisher(
 }
 
 /// <summary>A running load: counts while it runs, per-device totals once stopped.</summary>
-public sealed class PublishRun(IReadOnlyList<(string Id, VirtualDevice Device, Task Task)> devices, CancellationTokenSource stop)
+public sealed class PublishRun(
+    IReadOnlyList<(string Id, VirtualDevice Device, Task Task)> devices, CancellationTokenSource stop, SimulatorDiagnostics diagnostics)
 {
-    public long Sent => SimulatorDiagnostics.Sent;
-    public long Failed => SimulatorDiagnostics.Failed;
-    public long Connected => SimulatorDiagnostics.Connected;
+    public long Sent => diagnostics.Sent;
+    public long Failed => diagnostics.Failed;
+    public long Connected => diagnostics.Connected;
 
     /// <summary>Stops sending, says goodbye (offline status, clean disconnect) and returns what each device sent.</summary>
     public async Task<IReadOnlyDictionary<string, long>> StopAsync()

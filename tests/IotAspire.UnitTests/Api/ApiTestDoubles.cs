@@ -3,6 +3,8 @@ using IotAspire.Api.Data;
 using IotAspire.Api.Infrastructure;
 using IotAspire.Core.Devices;
 using IotAspire.Core.Mqtt;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -20,9 +22,12 @@ internal static class ApiTestDoubles
 
     public static TelemetryReader TelemetryReader() => new(Nowhere);
 
+    public static ApiDiagnostics Diagnostics() =>
+        new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+
     public static DeviceServices DeviceServices(RecordingBrokerAccounts broker) =>
         new(DeviceStore(), new DeviceRegistrar(Nowhere, broker, NullLogger<DeviceRegistrar>.Instance), broker,
-            new MqttPublicEndpoint("localhost", 1883), NullLogger<DeviceServices>.Instance);
+            new MqttPublicEndpoint("localhost", 1883), Diagnostics(), NullLogger<DeviceServices>.Instance);
 }
 
 /// <summary>Records the calls a handler makes to the broker.</summary>

@@ -14,7 +14,7 @@ public class TelemetryApiTests
         string id = "dev-1", string? metric = "temperature", DateTimeOffset? from = null, DateTimeOffset? to = null,
         int? limit = null, string? after = null, string? interval = null) =>
         TelemetryApi.GetTelemetry(id, metric is null ? null : [metric], from, to, interval, limit, after,
-            ApiTestDoubles.TelemetryReader(), TimeProvider.System, CancellationToken.None);
+            ApiTestDoubles.TelemetryReader(), TimeProvider.System, ApiTestDoubles.Diagnostics(), CancellationToken.None);
 
     [Theory]
     [InlineData("a/b")]
@@ -102,7 +102,7 @@ public class TelemetryApiTests
         var metrics = Enumerable.Range(0, TelemetryRules.MaxMetricsPerRequest + 1).Select(i => $"m{i}").ToArray();
 
         var response = await TelemetryApi.GetTelemetry("dev-1", metrics, null, null, null, null, null,
-            ApiTestDoubles.TelemetryReader(), TimeProvider.System, CancellationToken.None);
+            ApiTestDoubles.TelemetryReader(), TimeProvider.System, ApiTestDoubles.Diagnostics(), CancellationToken.None);
 
         var badRequest = Assert.IsType<ProblemHttpResult>(response.Result);
         Assert.Equal("Invalid metric", badRequest.ProblemDetails.Title);
