@@ -1,4 +1,3 @@
-using IotAspire.Core.Mqtt;
 namespace IotAspire.AppHost.Infrastructure;
 
 /// <summary>
@@ -47,14 +46,9 @@ public static class ContainerInfrastructure
             .WithArgs("/iotaspire/mosquitto.sh")
             .WithEnvironment("MQTT_PORT", "1883")
             .WithEnvironment("MQTT_DATA_DIR", "/mosquitto/data")
-            .WithEnvironment("MQTT_ADMIN_USER", ServiceAccounts.AdminUsername)
-            .WithEnvironment("MQTT_ADMIN_PASSWORD", broker.AdminPassword)
-            .WithEnvironment("MQTT_GATE_OPENER", ServiceAccounts.WorkerUsername)
-            .WithEnvironment("MQTT_GATE_EXEMPT", string.Join(',', ServiceAccounts.GateExempt))
             .WithEnvironment("MQTT_TLS_PORT", "8883")
             .WithEnvironment("MQTT_TLS_DIR", "/mosquitto/certs")
-            .WithRestartOnExit();
-        mqtt.WithProbe(ct => Probes.MqttAsync(mqtt.Resource.ConnectionStringExpression, broker.AdminPassword, ct));
+            .WithBrokerAccounts(broker);
 
         return new InfraResources(
             builder.CreateResourceBuilder<IResourceWithConnectionString>(database.Resource),

@@ -1,4 +1,3 @@
-using IotAspire.Core.Mqtt;
 namespace IotAspire.AppHost.Infrastructure;
 
 /// <summary>
@@ -46,16 +45,11 @@ public static class ExecutableInfrastructure
             .WithArgs(Path.Combine(infraScripts, "mosquitto.sh"))
             .WithEnvironment("MQTT_PORT", mqttPortText)
             .WithEnvironment("MQTT_DATA_DIR", Path.Combine(dataRoot, "mosquitto"))
-            .WithEnvironment("MQTT_ADMIN_USER", ServiceAccounts.AdminUsername)
-            .WithEnvironment("MQTT_ADMIN_PASSWORD", broker.AdminPassword)
-            .WithEnvironment("MQTT_GATE_OPENER", ServiceAccounts.WorkerUsername)
-            .WithEnvironment("MQTT_GATE_EXEMPT", string.Join(',', ServiceAccounts.GateExempt))
             .WithEnvironment("MQTT_TLS_PORT", mqttTlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("MQTT_TLS_DIR", DeviceTls.Prepare(builder))
             .WithEndpoint(port: mqttPort, targetPort: mqttPort, scheme: "tcp", name: "tcp", isProxied: false)
             .WithEndpoint(port: mqttTlsPort, targetPort: mqttTlsPort, scheme: "tcp", name: DeviceTls.EndpointName, isProxied: false)
-            .WithRestartOnExit();
-        mqtt.WithProbe(ct => Probes.MqttAsync(mqtt.Resource.ConnectionStringExpression, broker.AdminPassword, ct));
+            .WithBrokerAccounts(broker);
 
         return new InfraResources(
             builder.CreateResourceBuilder<IResourceWithConnectionString>(database.Resource),

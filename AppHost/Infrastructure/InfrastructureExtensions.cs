@@ -22,6 +22,21 @@ public static class InfrastructureExtensions
     public static IResourceBuilder<ParameterResource> AddApiBrokerPassword(this IDistributedApplicationBuilder builder) =>
         builder.AddParameter("mqtt-api-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
 
+    /// <summary>
+    /// What AppHost/infra/mosquitto.sh needs in either mode besides ports and folders: the dynamic-security admin, the
+    /// start gate's opener and exempt accounts. Then restart on exit and the real MQTT probe.
+    /// </summary>
+    internal static IResourceBuilder<T> WithBrokerAccounts<T>(this IResourceBuilder<T> mqtt, BrokerSecrets broker)
+        where T : IResourceWithEnvironment, IResourceWithConnectionString
+    {
+        mqtt.WithEnvironment("MQTT_ADMIN_USER", ServiceAccounts.AdminUsername)
+            .WithEnvironment("MQTT_ADMIN_PASSWORD", broker.AdminPassword)
+            .WithEnvironment("MQTT_GATE_OPENER", ServiceAccounts.WorkerUsername)
+            .WithEnvironment("MQTT_GATE_EXEMPT", string.Join(',', ServiceAccounts.GateExempt))
+            .WithRestartOnExit();
+        return mqtt.WithProbe(ct => Probes.MqttAsync(mqtt.Resource.ConnectionStringExpression, broker.AdminPassword, ct));
+    }
+
     public static IResourceBuilder<T> WithDatabase<T>(this IResourceBuilder<T> service, InfraResources infra)
         where T : IResourceWithEnvironment, IResourceWithWaitSupport =>
         service.WithReference(infra.Database).WaitFor(infra.DatabaseServer);
