@@ -2,8 +2,7 @@ using IotAspire.Core.Mqtt;
 using IotAspire.Simulator;
 using IotAspire.Simulator.Api;
 using IotAspire.Simulator.Devices;
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
+using IotAspire.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace IotAspire.Bench.Ingest;
@@ -25,8 +24,7 @@ public sealed class LoadPublisher(
     public SimulatorOptions Options => options;
 
     /// <summary>The devices' counters, as the Simulator keeps them (its Meter from a factory of our own: no host here).</summary>
-    public SimulatorDiagnostics Diagnostics { get; } =
-        new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+    public SimulatorDiagnostics Diagnostics { get; } = new(StandaloneMeters.Factory);
 
     public static async Task<LoadPublisher> RegisterAsync(HttpClient http, IngestSettings settings, MqttBrokerAddress broker, ILoggerFactory loggers, CancellationToken cancellationToken)
     {

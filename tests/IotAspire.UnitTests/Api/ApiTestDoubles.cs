@@ -3,8 +3,7 @@ using IotAspire.Api.Data;
 using IotAspire.Api.Infrastructure;
 using IotAspire.Core.Devices;
 using IotAspire.Core.Mqtt;
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
+using IotAspire.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -22,8 +21,7 @@ internal static class ApiTestDoubles
 
     public static TelemetryReader TelemetryReader() => new(Nowhere);
 
-    public static ApiDiagnostics Diagnostics() =>
-        new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+    public static ApiDiagnostics Diagnostics() => new(StandaloneMeters.Factory);
 
     public static DeviceServices DeviceServices(RecordingBrokerAccounts broker) =>
         new(DeviceStore(), new DeviceRegistrar(Nowhere, broker, NullLogger<DeviceRegistrar>.Instance), broker,
